@@ -1,0 +1,41 @@
+# One front door: make dev | lint | typecheck | test | bench | demo | docs
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: dev lint typecheck test test-fast bench demo docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $(STAMP)
+
+dev: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check mohtasib tests bench docs
+	$(BIN)/ruff format --check mohtasib tests bench docs
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The full suite: lint, types, then pytest with warnings as errors (set in pyproject).
+test: lint typecheck
+	$(BIN)/pytest
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not spark and not browser"
+
+bench: $(STAMP)
+	$(BIN)/python bench/fairness_audit.py
+
+demo: $(STAMP)
+	$(BIN)/mohtasib demo --out demo-report
+
+docs: $(STAMP)
+	$(BIN)/python docs/generate.py
+
+clean:
+	rm -rf $(VENV) demo-report .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,246 @@
+"""The main job: an audit configuration in, a report (HTML + JSON) out.
+
+A configuration is a YAML file::
+
+    title: Risk-score audit, Broward County (COMPAS)
+    deployment: {system: COMPAS, agency: ..., jurisdiction: ...}
+    engine: duckdb            # or spark; MOHTASIB_ENGINE overrides when absent
+    sections:
+      fairness:               # mohtasib.fairness.audit
+        data: compas.csv      # relative to the configuration file
+        data_note: Real data ...
+        label: two_year_recid
+        score: decile_score
+        threshold: 5
+        attributes: [race, sex, age_cat]
+      stops:                  # mohtasib.fairness.audit_stops
+        data: stops.csv
+        group: race
+        searched: searched
+        found: [weapon_found, contraband_found]
+
+Every key is checked; an unknown or mistyped key is a ConfigError naming it.
+The full list of keys is in ``docs/reference/audit-config.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mohtasib import fairness
+from mohtasib.errors import ConfigError, MohtasibError
+from mohtasib.fairness import DisparityAudit
+from mohtasib.io import sha256_file
+from mohtasib.report import AuditReport, ReportSection, write_report
+
+__all__ = ["SECTION_KEYS", "TOP_LEVEL_KEYS", "AuditRun", "load_config", "run_audit", "run_demo"]
+
+#: Keys allowed at the top level of an audit configuration (``sections`` is required).
+TOP_LEVEL_KEYS = ("title", "deployment", "engine", "sections")
+
+_COMMON = ("data", "data_note", "title", "min_denominator", "confidence")
+
+#: Allowed keys per section, and which are required.
+SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fairness": {
+        "required": ("data", "label", "attributes"),
+        "optional": (
+            *_COMMON,
+            "score",
+            "threshold",
+            "prediction",
+            "intersections",
+            "reference",
+            "score_range",
+        ),
+    },
+    "stops": {
+        "required": ("data", "group", "searched", "found"),
+        "optional": (
+            *_COMMON,
+            "date",
+            "time",
+            "lat",
+            "lon",
+            "location",
+            "timezone",
+            "reference",
+            "veil_group",
+        ),
+    },
+}
+
+_DEFAULT_TITLES = {"fairness": "Bias audit of decisions", "stops": "Stop-and-search audit"}
+_DEFAULT_NOTE = "The data's provenance was not stated in the audit configuration."
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """What an audit produced: the report object and the files written."""
+
+    report: AuditReport
+    html_path: Path
+    json_path: Path
+    report_sha256: str
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and check an audit configuration; raise ConfigError naming the bad key."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", path=source) from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", path=source) from None
+    if not isinstance(config, dict):
+        raise ConfigError("want a mapping at the top level", path=source)
+    _check_keys(config, TOP_LEVEL_KEYS, ("sections",), source, "")
+    sections = config["sections"]
+    if not isinstance(sections, dict) or not sections:
+        raise ConfigError("want a mapping of at least one section", path=source, key="sections")
+    for name, body in sections.items():
+        if name not in SECTION_KEYS:
+            raise ConfigError(
+                f"unknown section; want one of {', '.join(SECTION_KEYS)}",
+                path=source,
+                key=f"sections.{name}",
+            )
+        if not isinstance(body, dict):
+            raise ConfigError("want a mapping", path=source, key=f"sections.{name}")
+        spec = SECTION_KEYS[name]
+        allowed = (*spec["required"], *spec["optional"])
+        _check_keys(body, allowed, spec["required"], source, f"sections.{name}.")
+    return config
+
+
+def _check_keys(
+    body: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+    source: str,
+    prefix: str,
+) -> None:
+    for key in body:
+        if key not in allowed:
+            raise ConfigError(
+                f"unknown key; allowed here: {', '.join(allowed)}", path=source, key=prefix + key
+            )
+    for key in required:
+        if key not in body:
+            raise ConfigError("required key is missing", path=source, key=prefix + key)
+
+
+def _run_fairness(body: Mapping[str, Any], data: Path, engine: str | None) -> DisparityAudit:
+    score_range = body.get("score_range")
+    return fairness.audit(
+        data,
+        label=body["label"],
+        attributes=list(body["attributes"]),
+        score=body.get("score"),
+        threshold=body.get("threshold"),
+        prediction=body.get("prediction"),
+        intersections=bool(body.get("intersections", False)),
+        reference={str(k): str(v) for k, v in (body.get("reference") or {}).items()},
+        min_denominator=int(body.get("min_denominator", 30)),
+        confidence=float(body.get("confidence", 0.95)),
+        score_range=tuple(score_range) if score_range else None,
+        engine=engine,
+    )
+
+
+def _run_stops(body: Mapping[str, Any], data: Path, engine: str | None) -> DisparityAudit:
+    found = body["found"]
+    location = body.get("location")
+    return fairness.audit_stops(
+        data,
+        group=body["group"],
+        searched=body["searched"],
+        found=[found] if isinstance(found, str) else list(found),
+        date=body.get("date"),
+        time=body.get("time"),
+        lat=body.get("lat"),
+        lon=body.get("lon"),
+        location=(float(location[0]), float(location[1])) if location else None,
+        timezone=body.get("timezone"),
+        reference=body.get("reference"),
+        veil_group=body.get("veil_group"),
+        min_denominator=int(body.get("min_denominator", 30)),
+        confidence=float(body.get("confidence", 0.95)),
+        engine=engine,
+    )
+
+
+_RUNNERS: dict[str, Callable[[Mapping[str, Any], Path, str | None], DisparityAudit]] = {
+    "fairness": _run_fairness,
+    "stops": _run_stops,
+}
+
+
+def run_audit(
+    config_path: str | Path,
+    *,
+    out_dir: str | Path,
+    engine: str | None = None,
+    config_name: str | None = None,
+) -> AuditRun:
+    """Run every section of an audit configuration and write the report.
+
+    Data paths in the configuration are relative to the configuration file.
+    ``engine`` overrides the configuration's ``engine`` key. ``config_name``
+    is how the report names the configuration (default: the path as given).
+    """
+    config = load_config(config_path)
+    base = Path(config_path).resolve().parent
+    engine = engine or config.get("engine")
+    sections = []
+    for name, body in config["sections"].items():
+        data = base / str(body["data"])
+        try:
+            result = _RUNNERS[name](body, data, engine)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"invalid value: {exc}", path=str(config_path), key=f"sections.{name}"
+            ) from None
+        except MohtasibError:
+            raise
+        sections.append(
+            ReportSection(
+                key=name,
+                title=str(body.get("title", _DEFAULT_TITLES[name])),
+                result=result,
+                data_note=str(body.get("data_note", _DEFAULT_NOTE)),
+            )
+        )
+    report = AuditReport(
+        title=str(config.get("title", "mohtasib audit")),
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        sections=tuple(sections),
+        deployment=dict(config.get("deployment") or {}),
+        config=config,
+        config_source=config_name or str(config_path),
+        config_sha256=sha256_file(config_path),
+    )
+    html_path, json_path = write_report(report, out_dir)
+    return AuditRun(report, html_path, json_path, sha256_file(json_path))
+
+
+def run_demo(*, out_dir: str | Path, engine: str | None = None) -> AuditRun:
+    """Run the bundled demo audit (real public data shipped in the package)."""
+    config = resources.files("mohtasib") / "data" / "demo" / "audit.yaml"
+    with resources.as_file(config) as path:
+        return run_audit(
+            path,
+            out_dir=out_dir,
+            engine=engine,
+            config_name="bundled demo (mohtasib/data/demo/audit.yaml)",
+        )

@@ -1,0 +1,79 @@
+"""Options shared by several commands, and output helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mohtasib.engine import ENGINES
+from mohtasib.errors import ConfigError
+from mohtasib.fairness import DisparityAudit
+from mohtasib.report import AuditReport, ReportSection, render_html
+
+__all__ = ["emit", "engine_option", "format_options", "parse_pairs"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def engine_option(func: F) -> F:
+    """``--engine duckdb|spark`` (default: MOHTASIB_ENGINE, else duckdb)."""
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default=None,
+        help="Tabular engine. Default: $MOHTASIB_ENGINE, else duckdb.",
+    )(func)
+
+
+def format_options(func: F) -> F:
+    """``--format json|html`` and ``--out FILE``."""
+    func = click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write to this file instead of standard output.",
+    )(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["json", "html"]),
+        default="json",
+        show_default=True,
+        help="json: the result's stable JSON layout; html: a self-contained report.",
+    )(func)
+
+
+def parse_pairs(values: tuple[str, ...], *, option: str) -> dict[str, str]:
+    """Parse repeated ``NAME=VALUE`` options into a mapping."""
+    out = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"got {item!r} for {option}; want ATTRIBUTE=VALUE")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def emit(result: DisparityAudit, *, fmt: str, out: Path | None, title: str, data_note: str) -> None:
+    """Write a result as JSON or as a one-section HTML report."""
+    if fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        import datetime as dt
+
+        section = ReportSection(key=result.kind, title=title, result=result, data_note=data_note)
+        report = AuditReport(
+            title=title,
+            generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            sections=(section,),
+        )
+        text = render_html(report)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)

@@ -1,0 +1,158 @@
+"""Count rows per finest cell in the engine (Ibis: DuckDB or Spark).
+
+One ``GROUP BY`` over every protected attribute at once returns a small table
+(one row per combination of attribute values that occurs); every grouping an
+audit reports (each attribute, each intersection) is then a sum over those
+cells, done in pandas. Missing attribute values become the group ``<missing>``
+inside the engine, so no row is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mohtasib.engine import execute
+
+__all__ = ["DECISION_COUNTS", "decision_cells", "score_cells", "stop_cells"]
+
+_FLAG, _LABEL, _SCORE = "__mohtasib_flag", "__mohtasib_label", "__mohtasib_score"
+_SEARCHED, _FOUND = "__mohtasib_searched", "__mohtasib_found"
+
+#: Count columns returned by :func:`decision_cells`.
+DECISION_COUNTS = ("n", "flagged", "missing", "tp", "fp", "fn", "tn")
+
+
+def _attribute_frame(frame: pd.DataFrame, attributes: Sequence[str]) -> dict[str, Any]:
+    """Attribute columns for the engine; whole-number floats read as integers first."""
+    out: dict[str, Any] = {}
+    for name in attributes:
+        col = frame[name]
+        if pd.api.types.is_float_dtype(col.dtype):
+            values = col.dropna()
+            if (values == np.round(values)).all():
+                col = col.astype("Int64")
+        out[name] = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array
+    return out
+
+
+def _grouped(
+    backend: Any,
+    table: Any,
+    attributes: Sequence[str],
+    *,
+    extra_keys: Sequence[str] = (),
+    **aggregates: Any,
+) -> pd.DataFrame:
+    import ibis
+
+    from mohtasib.fairness._tables import MISSING
+
+    keys = [
+        ibis.coalesce(table[a].cast("string"), ibis.literal(MISSING)).name(a) for a in attributes
+    ]
+    expr = table.group_by([*keys, *extra_keys]).aggregate(**aggregates)
+    return execute(backend, expr)
+
+
+def decision_cells(
+    backend: Any,
+    frame: pd.DataFrame,
+    *,
+    attributes: Sequence[str],
+    flagged: np.ndarray,
+    label: np.ndarray,
+) -> pd.DataFrame:
+    """Counts per finest cell: n, flagged, missing (no label), tp, fp, fn, tn.
+
+    ``flagged`` holds 0/1; ``label`` holds 0.0, 1.0 or NaN (missing outcome).
+    """
+    import ibis
+
+    data = _attribute_frame(frame, attributes)
+    data[_FLAG] = flagged.astype(np.int8)
+    data[_LABEL] = pd.Series(label).astype("Int8").array
+    t = ibis.memtable(pd.DataFrame(data, copy=False))
+    f, y = t[_FLAG], t[_LABEL]
+
+    def count(cond: Any) -> Any:
+        return cond.cast("int64").sum()
+
+    cells = _grouped(
+        backend,
+        t,
+        attributes,
+        n=t.count(),
+        flagged=f.sum(),
+        missing=count(y.isnull()),
+        tp=count((f == 1) & (y == 1)),
+        fp=count((f == 1) & (y == 0)),
+        fn=count((f == 0) & (y == 1)),
+        tn=count((f == 0) & (y == 0)),
+    )
+    return _as_counts(cells, DECISION_COUNTS)
+
+
+def score_cells(
+    backend: Any,
+    frame: pd.DataFrame,
+    *,
+    attributes: Sequence[str],
+    score: np.ndarray,
+    label: np.ndarray,
+) -> pd.DataFrame:
+    """Counts of positive and negative outcomes per finest cell and distinct score value."""
+    import ibis
+
+    known = ~np.isnan(label)
+    data = _attribute_frame(frame.loc[known], attributes)
+    data[_SCORE] = score[known]
+    data[_LABEL] = label[known].astype(np.int8)
+    t = ibis.memtable(pd.DataFrame(data, copy=False))
+    y = t[_LABEL]
+    cells = _grouped(
+        backend,
+        t,
+        attributes,
+        extra_keys=[_SCORE],
+        positives=y.cast("int64").sum(),
+        negatives=(1 - y).cast("int64").sum(),
+    )
+    cells = cells.rename(columns={_SCORE: "score"})
+    cells["score"] = cells["score"].astype(float)
+    return _as_counts(cells, ("positives", "negatives"))
+
+
+def stop_cells(
+    backend: Any,
+    frame: pd.DataFrame,
+    *,
+    attributes: Sequence[str],
+    searched: np.ndarray,
+    found: np.ndarray,
+) -> pd.DataFrame:
+    """Counts per finest cell: n (stops), searched, found (among searched)."""
+    import ibis
+
+    data = _attribute_frame(frame, attributes)
+    data[_SEARCHED] = searched.astype(np.int8)
+    data[_FOUND] = (found.astype(bool) & searched.astype(bool)).astype(np.int8)
+    t = ibis.memtable(pd.DataFrame(data, copy=False))
+    cells = _grouped(
+        backend,
+        t,
+        attributes,
+        n=t.count(),
+        searched=t[_SEARCHED].cast("int64").sum(),
+        found=t[_FOUND].cast("int64").sum(),
+    )
+    return _as_counts(cells, ("n", "searched", "found"))
+
+
+def _as_counts(cells: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    for name in columns:
+        cells[name] = cells[name].fillna(0).astype(np.int64)
+    return cells
