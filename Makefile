@@ -2,13 +2,19 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CORE := $(VENV)/.core
 STAMP := $(VENV)/.installed
 
 .PHONY: dev lint typecheck test test-fast bench demo docs clean
 
-$(STAMP): pyproject.toml
+# The core install (enough for the demo) and the development install (tests, peers, Spark).
+$(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(CORE)
+
+$(STAMP): $(CORE)
 	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
@@ -31,7 +37,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/fairness_audit.py
 
-demo: $(STAMP)
+demo: $(CORE)
 	$(BIN)/mohtasib demo --out demo-report
 
 docs: $(STAMP)

@@ -63,7 +63,7 @@ def test_every_top_level_module_has_a_layer():
     assert not unknown, f"modules outside the layer map: {sorted(unknown)}"
 
 
-@pytest.mark.parametrize(("top", "path"), _modules(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("top", "path"), _modules(), ids=str)
 def test_imports_point_one_way(top, path):
     rank = {"foundation": 0, "data": 0, "domain": 1, "assembly": 2, "edge": 3}
     own = _layer(top)
