@@ -7,7 +7,7 @@ Methods and sources
 * Exact tests when an expected cell count is below 5 (Cochran's rule):
   Boschloo's unconditional test (Boschloo 1970, Statistica Neerlandica
   24:19-35; uniformly more powerful than Fisher's), SciPy's implementation,
-  while ``n1 * n2 <= 20000`` (its cost grows with the number of tables);
+  while ``n1 * n2 <= 2500`` (its cost grows with the number of tables);
   Fisher's exact test (Fisher 1935) beyond that.
 * Holm (1979) step-down familywise correction, Scandinavian Journal of
   Statistics 6:65-70.
@@ -35,7 +35,7 @@ __all__ = [
 
 Float = NDArray[np.float64]
 
-_BOSCHLOO_MAX_TABLES = 20_000
+_BOSCHLOO_MAX_TABLES = 2_500
 
 
 def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float, str]:
