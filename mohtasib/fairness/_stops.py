@@ -22,7 +22,8 @@ from mohtasib.fairness._inputs import DataArg, load, missing_attribute_warnings
 from mohtasib.fairness._metrics import STOP_METRICS
 from mohtasib.fairness._result import DisparityAudit, VeilOfDarkness
 from mohtasib.fairness._tables import build_tables
-from mohtasib.fairness._veil import darkness_table, group_labels, veil_options, veil_tests
+from mohtasib.fairness._twilight import darkness_table, veil_options
+from mohtasib.fairness._veil import group_labels, veil_tests
 
 __all__ = ["STOP_COUNTS", "audit_stops"]
 

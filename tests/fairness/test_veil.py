@@ -14,7 +14,7 @@ from astral.sun import dusk, sunset
 
 from mohtasib.errors import ConfigError, InputError, InsufficientDataError
 from mohtasib.fairness import DisparityAudit, audit_stops
-from mohtasib.fairness._veil import darkness_table
+from mohtasib.fairness._twilight import darkness_table
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 NYPD = SHARED / "data" / "fairness" / "nypd-sqf-2020" / "sqf-2020.csv.gz"
