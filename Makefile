@@ -21,8 +21,8 @@ $(STAMP): $(CORE)
 dev: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mohtasib tests bench docs
-	$(BIN)/ruff format --check mohtasib tests bench docs
+	$(BIN)/ruff check mohtasib tests bench docs examples
+	$(BIN)/ruff format --check mohtasib tests bench docs examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

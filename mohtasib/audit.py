@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from mohtasib import fairness
+from mohtasib.engine import ENGINES
 from mohtasib.errors import ConfigError, MohtasibError
 from mohtasib.fairness import DisparityAudit
 from mohtasib.io import sha256_file
@@ -45,7 +46,7 @@ __all__ = ["SECTION_KEYS", "TOP_LEVEL_KEYS", "AuditRun", "load_config", "run_aud
 #: Keys allowed at the top level of an audit configuration (``sections`` is required).
 TOP_LEVEL_KEYS = ("title", "deployment", "engine", "sections")
 
-_COMMON = ("data", "data_note", "title", "min_denominator", "confidence")
+_COMMON = ("data_note", "title", "min_denominator", "confidence")
 
 #: Allowed keys per section, and which are required.
 SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -105,6 +106,10 @@ def load_config(path: str | Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise ConfigError("want a mapping at the top level", path=source)
     _check_keys(config, TOP_LEVEL_KEYS, ("sections",), source, "")
+    if config.get("engine") is not None and config["engine"] not in ENGINES:
+        raise ConfigError(
+            f"got {config['engine']!r}; want one of {', '.join(ENGINES)}", path=source, key="engine"
+        )
     sections = config["sections"]
     if not isinstance(sections, dict) or not sections:
         raise ConfigError("want a mapping of at least one section", path=source, key="sections")

@@ -58,6 +58,7 @@ def _spark_session() -> Any:
             SparkSession.builder.master(master)
             .appName("mohtasib")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "8")
             .getOrCreate()

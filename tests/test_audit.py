@@ -8,9 +8,9 @@ import shutil
 import pytest
 import yaml
 
-from conftest import DEMO
 from mohtasib.audit import SECTION_KEYS, load_config, run_audit
 from mohtasib.errors import ConfigError, InputError
+from tests.conftest import DEMO
 
 
 def _write(tmp_path, config):

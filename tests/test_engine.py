@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from conftest import DEMO, require
 from mohtasib import engine, fairness
 from mohtasib.errors import ConfigError
+from tests.conftest import DEMO, require
 
 
 def test_resolve_engine_defaults_to_duckdb(monkeypatch):

@@ -106,6 +106,7 @@ def audit(
         references=dict(reference or {}),
         min_denominator=min_denominator,
         confidence=confidence,
+        source=source,
     )
     scores, calibration = [], []
     if values is not None:

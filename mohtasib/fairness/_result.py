@@ -310,7 +310,7 @@ class DisparityAudit:
                     "ci_low": lo,
                     "ci_high": hi,
                     "denominator": rate.denominator,
-                    "flags": ", ".join(rate.flags),
+                    "flags": ", ".join((*g.flags, *rate.flags)),
                 }
             )
         return pd.DataFrame(rows)

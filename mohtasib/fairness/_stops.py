@@ -141,6 +141,7 @@ def audit_stops(
         references={group: reference} if reference is not None else {},
         min_denominator=min_denominator,
         confidence=confidence,
+        source=source,
     )
     veil: VeilOfDarkness | None = None
     by_group: tuple[VeilOfDarkness, ...] = ()

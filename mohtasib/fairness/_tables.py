@@ -94,6 +94,7 @@ def build_tables(
     references: Mapping[str, str],
     min_denominator: int,
     confidence: float,
+    source: str | None = None,
 ) -> GroupTables:
     """Build per-group rates and disparities for every grouping.
 
@@ -113,7 +114,7 @@ def build_tables(
             _SEP.join(map(str, key if isinstance(key, tuple) else (key,))) for key in rolled.index
         ]
         rolled.index = pd.Index(labels, name="group")
-        reference = _reference_for(grouping, rolled, references)
+        reference = _reference_for(grouping, rolled, references, source)
         chosen[name] = reference
         parents = _parent_rates(grouping, rolled, marginal_rates)
         groups.extend(
@@ -139,7 +140,10 @@ def build_tables(
 
 
 def _reference_for(
-    grouping: tuple[str, ...], rolled: pd.DataFrame, references: Mapping[str, str]
+    grouping: tuple[str, ...],
+    rolled: pd.DataFrame,
+    references: Mapping[str, str],
+    source: str | None,
 ) -> str:
     """The stated reference, the combination of stated references, or the largest group."""
     if all(a in references for a in grouping):
@@ -150,6 +154,7 @@ def _reference_for(
                 raise InputError(
                     f"reference group {references[grouping[0]]!r} does not occur; "
                     f"the groups are: {have}",
+                    source=source,
                     column=grouping[0],
                 )
         else:
@@ -319,7 +324,7 @@ def _disparity(
             n_to_detect_ratio_1_25=needed, flags=("suppressed",),
         )  # fmt: skip
     p1, p2 = k1 / n1, k2 / n2
-    flags: list[str] = []
+    flags: list[str] = ["missing_attribute"] if MISSING in base["group"].split(_SEP) else []
     min_den = int(row["min_denominator"])  # type: ignore[call-overload]
     if min(n1, n2) < min_den:
         flags.append("low_precision")

@@ -64,7 +64,10 @@ def findings(result: DisparityAudit) -> list[str]:
     marginal = [
         d
         for d in result.disparities
-        if " × " not in d.attribute and d.ratio is not None and "outside_band" in d.flags
+        if " × " not in d.attribute
+        and d.ratio is not None
+        and "outside_band" in d.flags
+        and "missing_attribute" not in d.flags
     ]
     marginal.sort(key=lambda d: (d.p_holm if d.p_holm is not None else 1.0, d.attribute))
     selected = [d for d in marginal if d.p_holm is not None and d.p_holm < _ALPHA]

@@ -39,7 +39,9 @@ def _section_context(section: ReportSection) -> dict[str, Any]:
         rows = [d for d in result.disparities if d.metric == metric and d.attribute in marginal]
         if rows:
             plots[metric] = forest_plot_svg(
-                rows, title=f"{METRIC_LABELS[metric]}: ratio to the reference group"
+                rows,
+                title=f"{METRIC_LABELS[metric]}: ratio to the reference group",
+                confidence=float(result.parameters.get("confidence", 0.95)),
             )
     calibration = {}
     for attribute in marginal:

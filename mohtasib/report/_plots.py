@@ -41,7 +41,9 @@ def _to_svg(fig: Figure) -> str:
     return _METADATA.sub("", text[text.index("<svg") :])
 
 
-def forest_plot_svg(disparities: Sequence[Disparity], *, title: str) -> str:
+def forest_plot_svg(
+    disparities: Sequence[Disparity], *, title: str, confidence: float = 0.95
+) -> str:
     """Forest plot of ratios with intervals on a log axis; the four-fifths band is shaded.
 
     Suppressed comparisons are listed with the word "suppressed" and no marker;
@@ -74,7 +76,7 @@ def forest_plot_svg(disparities: Sequence[Disparity], *, title: str) -> str:
         ax.minorticks_off()
         ax.set_yticks(range(len(rows)), labels)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.set_xlabel("ratio to reference (log scale), with 95% interval")
+        ax.set_xlabel(f"ratio to reference (log scale), with {confidence:.0%} interval")
         ax.set_title(title, loc="left", fontsize=10)
         ax.legend(loc="lower right", frameon=False, fontsize=8)
         return _to_svg(fig)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require
 from mohtasib.audit import run_demo
+from tests.conftest import require
 
 pytestmark = pytest.mark.browser
 
