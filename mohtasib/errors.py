@@ -146,7 +146,15 @@ class VerificationError(MohtasibError):
 
 
 class RootMismatch(VerificationError):
-    """A recomputed Merkle root differs from the expected root."""
+    """A recomputed Merkle root differs from the expected root.
+
+    ``expected`` and ``calculated`` hold the two 32-byte roots.
+    """
+
+    def __init__(self, message: str, *, expected: bytes, calculated: bytes) -> None:
+        self.expected = expected
+        self.calculated = calculated
+        super().__init__(message)
 
 
 class InconsistentTreeHead(VerificationError):

@@ -16,6 +16,8 @@ PUBLIC = [
     "mohtasib.io",
     "mohtasib.engine",
     "mohtasib.fairness",
+    "mohtasib.ledger",
+    "mohtasib.ledger.verify",
     "mohtasib.report",
     "mohtasib.audit",
     "mohtasib.cli",
