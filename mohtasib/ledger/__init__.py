@@ -1,13 +1,93 @@
-"""Verifiable access ledger: an RFC 9162 Merkle log of every use of surveillance data.
+"""Verifiable access ledger: every use of surveillance data in an RFC 9162 Merkle log.
 
-:mod:`mohtasib.ledger.verify` is the standalone verifier (standard library only)
-that an outside auditor runs; the rest builds the log, its proofs and checkpoints.
+Appends are checked against an access policy (denied accesses are recorded, never dropped);
+record bodies are sealed to the oversight body and leaves reveal nothing about people;
+checkpoints are C2SP signed notes that witnesses cosign only when consistent; retention deletes
+bodies and appends tombstones without breaking earlier proofs. :mod:`mohtasib.ledger.verify` is
+the standalone verifier (standard library only) that an outside auditor runs.
 """
 
 from __future__ import annotations
 
-from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
-from mohtasib.ledger._tree import MemoryNodes, NodeReader, nodes_for_append, root_hash
+from mohtasib.ledger._audit import (
+    AuditFinding,
+    LogAuditResult,
+    audit_log,
+)
+from mohtasib.ledger._checkpoint import (
+    Checkpoint,
+)
+from mohtasib.ledger._cosignature import (
+    CosignatureSigner,
+    CosignatureVerifier,
+    cosigned_message,
+)
+from mohtasib.ledger._log import (
+    Ledger,
+    Receipt,
+)
+from mohtasib.ledger._memory import (
+    MemoryLedgerStore,
+)
+from mohtasib.ledger._note import (
+    NoteSignature,
+    NoteSigner,
+    NoteVerifier,
+    ParsedNote,
+    Verifier,
+    append_signatures,
+    open_note,
+    parse_note,
+    sign_note,
+)
+from mohtasib.ledger._policy import (
+    Decision,
+    Policy,
+    evaluate,
+    load_policy,
+)
+from mohtasib.ledger._postgres import (
+    PostgresLedgerStore,
+)
+from mohtasib.ledger._proofs import (
+    consistency_proof,
+    inclusion_proof,
+)
+from mohtasib.ledger._records import (
+    ACTIONS,
+    AccessRecord,
+    CourtOrder,
+    Fir,
+    LegalAuthority,
+    Warrant,
+    pseudonymise,
+)
+from mohtasib.ledger._retention import (
+    RetentionSweep,
+    retention_sweep,
+)
+from mohtasib.ledger._sealing import (
+    LeafView,
+    parse_leaf,
+)
+from mohtasib.ledger._sqlite import (
+    SqliteLedgerStore,
+)
+from mohtasib.ledger._store import (
+    LedgerStore,
+    StoreConflict,
+    StoredEntry,
+    open_store,
+)
+from mohtasib.ledger._tree import (
+    MemoryNodes,
+    NodeReader,
+    nodes_for_append,
+    root_hash,
+)
+from mohtasib.ledger._witness import (
+    Witness,
+)
 from mohtasib.ledger.verify import (
     EMPTY_ROOT,
     leaf_hash,
@@ -17,15 +97,56 @@ from mohtasib.ledger.verify import (
 )
 
 __all__ = [
+    "ACTIONS",
     "EMPTY_ROOT",
+    "AccessRecord",
+    "AuditFinding",
+    "Checkpoint",
+    "CosignatureSigner",
+    "CosignatureVerifier",
+    "CourtOrder",
+    "Decision",
+    "Fir",
+    "LeafView",
+    "Ledger",
+    "LedgerStore",
+    "LegalAuthority",
+    "LogAuditResult",
+    "MemoryLedgerStore",
     "MemoryNodes",
     "NodeReader",
+    "NoteSignature",
+    "NoteSigner",
+    "NoteVerifier",
+    "ParsedNote",
+    "Policy",
+    "PostgresLedgerStore",
+    "Receipt",
+    "RetentionSweep",
+    "SqliteLedgerStore",
+    "StoreConflict",
+    "StoredEntry",
+    "Verifier",
+    "Warrant",
+    "Witness",
+    "append_signatures",
+    "audit_log",
     "consistency_proof",
+    "cosigned_message",
+    "evaluate",
     "inclusion_proof",
     "leaf_hash",
+    "load_policy",
     "node_hash",
     "nodes_for_append",
+    "open_note",
+    "open_store",
+    "parse_leaf",
+    "parse_note",
+    "pseudonymise",
+    "retention_sweep",
     "root_hash",
+    "sign_note",
     "verify_consistency",
     "verify_inclusion",
 ]

@@ -1,0 +1,226 @@
+"""The ledger facade: check each access against policy, seal it, append it, prove it.
+
+Appends are acknowledged only after the store has committed them durably.
+Concurrent :meth:`Ledger.append` callers in one process are *group committed*:
+the first caller to reach the store becomes the leader and commits every record
+queued so far in one transaction, so many threads share one durable commit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Iterable, Sequence
+
+from nacl.public import PrivateKey, PublicKey
+
+from mohtasib.errors import InputError
+from mohtasib.ledger._policy import Decision, Policy, evaluate
+from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
+from mohtasib.ledger._records import AccessRecord, pseudonymise
+from mohtasib.ledger._sealing import access_leaf, open_body, parse_leaf, seal_body
+from mohtasib.ledger._store import LedgerStore, StoredEntry
+from mohtasib.ledger._tree import nodes_for_append, root_hash
+from mohtasib.ledger.verify import leaf_hash
+
+__all__ = ["Ledger", "Receipt"]
+
+_NO_POLICY = Decision(True, None, "no access policy is configured for this ledger")
+
+
+@dataclasses.dataclass(frozen=True)
+class Receipt:
+    """Acknowledgement of a committed append: its index, leaf hash and policy decision."""
+
+    index: int
+    leaf_hash: bytes
+    decision: Decision
+
+    def to_dict(self) -> dict[str, object]:
+        """The receipt as a plain dict (leaf hash in hex)."""
+        return {
+            "index": self.index,
+            "leaf_hash": self.leaf_hash.hex(),
+            "decision": self.decision.to_dict(),
+        }
+
+
+class _Pending:
+    def __init__(self, record: AccessRecord) -> None:
+        self.record = record
+        self.receipt: Receipt | None = None
+        self.error: BaseException | None = None
+
+
+class Ledger:
+    """An append-only, verifiable log of accesses to surveillance data (RFC 9162 tree).
+
+    Parameters
+    ----------
+    store
+        Where entries and nodes live (:func:`~mohtasib.ledger.open_store`).
+    policy
+        One :class:`Policy` or several (one per system); None records every access
+        as allowed with the reason "no access policy". An access to a system with
+        no policy is denied with rule ``unknown_system``.
+    oversight_public_key
+        The oversight body's X25519 public key (32 bytes); record bodies are sealed to it.
+    pseudonym_key
+        Key of :meth:`pseudonymise` (HMAC-SHA256), at least 16 bytes.
+    """
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        *,
+        policy: Policy | Iterable[Policy] | None = None,
+        oversight_public_key: bytes | PublicKey,
+        pseudonym_key: bytes,
+    ) -> None:
+        self.store = store
+        policies = [policy] if isinstance(policy, Policy) else list(policy or [])
+        self.policies = {p.system: p for p in policies}
+        self._has_policy = policy is not None
+        self._public_key = (
+            oversight_public_key
+            if isinstance(oversight_public_key, PublicKey)
+            else PublicKey(oversight_public_key)
+        )
+        self._pseudonym_key = pseudonym_key
+        self._commit_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Pending] = []
+
+    def pseudonymise(self, value: str) -> str:
+        """Pseudonym of a plate, CNIC or face-probe id under this ledger's key."""
+        return pseudonymise(value, self._pseudonym_key)
+
+    def decide(self, record: AccessRecord) -> Decision:
+        """The policy decision for ``record`` (see :func:`~mohtasib.ledger.evaluate`)."""
+        if not self._has_policy:
+            return _NO_POLICY
+        policy = self.policies.get(record.system)
+        if policy is None:
+            return Decision(False, "unknown_system", f"no policy for system {record.system!r}")
+        return evaluate(record, policy)
+
+    def append(self, record: AccessRecord) -> Receipt:
+        """Append one access; return once it is durably committed (group commit)."""
+        if not isinstance(record, AccessRecord):
+            raise InputError(f"got {type(record).__name__}; want an AccessRecord")
+        pending = _Pending(record)
+        with self._queue_lock:
+            self._queue.append(pending)
+        with self._commit_lock:
+            if pending.receipt is None and pending.error is None:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                try:
+                    receipts = self._commit([p.record for p in batch])
+                except BaseException as exc:
+                    for p in batch:
+                        p.error = exc
+                else:
+                    for p, receipt in zip(batch, receipts, strict=True):
+                        p.receipt = receipt
+        if pending.error is not None:
+            raise pending.error
+        assert pending.receipt is not None
+        return pending.receipt
+
+    def append_many(self, records: Iterable[AccessRecord]) -> list[Receipt]:
+        """Append records in one transaction; return their receipts after the commit."""
+        batch = list(records)
+        for record in batch:
+            if not isinstance(record, AccessRecord):
+                raise InputError(f"got {type(record).__name__}; want an AccessRecord")
+        with self._commit_lock:
+            return self._commit(batch)
+
+    def _commit(self, records: Sequence[AccessRecord]) -> list[Receipt]:
+        if not records:
+            return []
+        size = self.store.size()
+        rows, decisions = [], []
+        for offset, record in enumerate(records):
+            decision = self.decide(record)
+            digest, body = seal_body(record.canonical_json(), self._public_key)
+            leaf = access_leaf(digest, allowed=decision.allowed, rule=decision.rule)
+            rows.append(
+                StoredEntry(
+                    size + offset,
+                    "access",
+                    leaf,
+                    body,
+                    record.retention_class,
+                    record.time.isoformat(),
+                )
+            )
+            decisions.append(decision)
+        return self._store_rows(rows, decisions)
+
+    def _store_rows(self, rows: list[StoredEntry], decisions: list[Decision]) -> list[Receipt]:
+        size = rows[0].index
+        hashes = [leaf_hash(row.leaf_data) for row in rows]
+        nodes = nodes_for_append(size, hashes, self.store)
+        self.store.append_batch(rows, nodes, size + len(rows))
+        return [Receipt(row.index, h, d) for row, h, d in zip(rows, hashes, decisions, strict=True)]
+
+    def append_entries(self, rows: Sequence[StoredEntry]) -> list[bytes]:
+        """Append pre-built entries (tombstones); return their leaf hashes after the commit."""
+        with self._commit_lock:
+            size = self.store.size()
+            rows = [dataclasses.replace(row, index=size + i) for i, row in enumerate(rows)]
+            if not rows:
+                return []
+            none = Decision(True, None, "")
+            return [r.leaf_hash for r in self._store_rows(rows, [none] * len(rows))]
+
+    def size(self) -> int:
+        """Number of entries in the log."""
+        return self.store.size()
+
+    def _size(self, size: int | None) -> int:
+        current = self.store.size()
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise InputError(f"tree size {size} is outside 0..{current}", column="size")
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        """Root of the tree of ``size`` entries (default: all)."""
+        return root_hash(self._size(size), self.store)
+
+    def leaf_hash(self, index: int) -> bytes:
+        """Leaf hash of entry ``index`` (the stored level-0 node)."""
+        return self.store.node(0, index)
+
+    def prove_inclusion(self, index: int, size: int | None = None) -> list[bytes]:
+        """Inclusion proof of entry ``index`` in the tree of ``size`` (RFC 9162 §2.1.3.1)."""
+        tree_size = self._size(size)
+        if not 0 <= index < tree_size:
+            raise InputError(f"index {index} is outside a tree of size {tree_size}", column="index")
+        return inclusion_proof(index, tree_size, self.store)
+
+    def prove_consistency(self, size1: int, size2: int) -> list[bytes]:
+        """Consistency proof from ``size1`` to ``size2`` (RFC 9162 §2.1.4.1); ``0 < size1``."""
+        if not 0 < size1 <= self._size(size2):
+            raise InputError(f"want 0 < size1 <= size2; got {size1} and {size2}", column="size1")
+        return consistency_proof(size1, size2, self.store)
+
+    def read_record(self, index: int, private_key: bytes | PrivateKey) -> AccessRecord:
+        """Decrypt entry ``index`` for the oversight body and check it against its leaf.
+
+        Raises InputError for a tombstone or a body deleted by retention, and
+        VerificationError when the body does not match the public leaf.
+        """
+        row = self.store.entry(index)
+        if row.kind != "access" or row.body is None:
+            raise InputError(
+                f"entry {index} has no record body ({row.kind}; a tombstone or deleted at "
+                "retention)"
+            )
+        view = parse_leaf(row.leaf_data)
+        assert view.commitment is not None
+        return AccessRecord.from_json(open_body(row.body, private_key, view.commitment))

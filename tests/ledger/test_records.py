@@ -1,0 +1,158 @@
+"""Access records: canonical JSON, field validation, pseudonyms, leaf data and sealed bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+
+import pytest
+from nacl.public import PrivateKey
+
+from mohtasib.errors import InputError, VerificationError
+from mohtasib.ledger._records import AccessRecord, CourtOrder, Fir, Warrant, pseudonymise
+from mohtasib.ledger._sealing import (
+    access_leaf,
+    open_body,
+    parse_leaf,
+    seal_body,
+    tombstone_leaf,
+)
+from mohtasib.ledger.verify import leaf_hash
+
+MakeRecord = Callable[..., AccessRecord]
+
+
+def test_pseudonymise_is_hmac_sha256_hex() -> None:
+    key = b"0123456789abcdef"
+    want = hmac.new(key, b"LEA-1234", hashlib.sha256).hexdigest()
+    assert pseudonymise("LEA-1234", key) == want
+    assert pseudonymise("LEA-1234", key) != pseudonymise("LEA-1234", b"x" * 16)
+
+
+def test_pseudonymise_rejects_short_key() -> None:
+    with pytest.raises(InputError, match="at least 16"):
+        pseudonymise("35202-1234567-1", b"short")
+
+
+def test_canonical_json_sorted_without_whitespace(make_record: MakeRecord) -> None:
+    data = make_record().canonical_json()
+    parsed = json.loads(data)
+    assert list(parsed) == sorted(parsed)
+    assert b" " not in data.replace(b"Civil Lines", b"")
+    assert data == json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+
+
+def test_canonical_json_keeps_urdu_as_utf8(make_record: MakeRecord) -> None:
+    data = make_record(purpose="تفتیش").canonical_json()
+    assert "تفتیش".encode() in data
+
+
+@pytest.mark.parametrize(
+    "authority",
+    [
+        None,
+        Fir("1/2025", "Saddar", "Quetta"),
+        Warrant("W-1", "High Court", "Judge B", dt.date(2025, 1, 1), dt.date(2025, 1, 31)),
+        CourtOrder("CO-9", "Islamabad High Court"),
+    ],
+)
+def test_record_round_trips_through_json(make_record: MakeRecord, authority: object) -> None:
+    record = make_record(legal_authority=authority, approver="SP-1")
+    assert AccessRecord.from_json(record.canonical_json()) == record
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("requester", ""),
+        ("role", None),
+        ("time", dt.datetime(2025, 1, 5, 10, 0)),
+        ("time", "yesterday"),
+        ("system", " "),
+        ("action", "mind_reading"),
+        ("target", "LEA-1234"),
+        ("target", "35202-1234567-1"),
+        ("legal_authority", {"kind": "fir"}),
+        ("purpose", ""),
+        ("approver", ""),
+        ("outcome", ""),
+        ("retention_class", ""),
+    ],
+)
+def test_record_rejects_bad_field_naming_it(
+    make_record: MakeRecord, field: str, value: object
+) -> None:
+    with pytest.raises(InputError) as caught:
+        make_record(**{field: value})
+    assert caught.value.column == field
+
+
+def test_warrant_rejects_reversed_window() -> None:
+    with pytest.raises(InputError) as caught:
+        Warrant("W-1", "Court", "Judge", dt.date(2025, 2, 1), dt.date(2025, 1, 1))
+    assert caught.value.column == "legal_authority.valid_until"
+
+
+def test_from_dict_names_missing_and_bad_authority(make_record: MakeRecord) -> None:
+    data = make_record().to_dict()
+    del data["purpose"]
+    with pytest.raises(InputError) as caught:
+        AccessRecord.from_dict(data)
+    assert caught.value.column == "purpose"
+    data = make_record().to_dict()
+    data["legal_authority"] = {"kind": "fir", "number": "1", "police_station": "S"}
+    with pytest.raises(InputError) as caught:
+        AccessRecord.from_dict(data)
+    assert caught.value.column == "legal_authority"
+
+
+def test_leaf_data_reveals_nothing_about_the_record(make_record: MakeRecord) -> None:
+    record = make_record()
+    digest, _ = seal_body(record.canonical_json(), PrivateKey.generate().public_key)
+    leaf = access_leaf(digest, allowed=False, rule="warrant_window")
+    assert leaf.startswith(b"mohtasib-access-v1\n")
+    for field in (record.requester, record.target, "Lahore", "investigation"):
+        assert field.encode() not in leaf
+    view = parse_leaf(leaf)
+    assert (view.kind, view.commitment, view.allowed, view.rule) == (
+        "access",
+        digest,
+        False,
+        "warrant_window",
+    )
+
+
+def test_same_record_gives_different_commitments(make_record: MakeRecord) -> None:
+    key = PrivateKey.generate().public_key
+    body = make_record().canonical_json()
+    assert seal_body(body, key)[0] != seal_body(body, key)[0]
+
+
+def test_sealed_body_opens_only_with_the_private_key(make_record: MakeRecord) -> None:
+    key = PrivateKey.generate()
+    body = make_record().canonical_json()
+    digest, sealed = seal_body(body, key.public_key)
+    assert open_body(sealed, key, digest) == body
+    with pytest.raises(VerificationError, match="does not open"):
+        open_body(sealed, PrivateKey.generate(), digest)
+    with pytest.raises(VerificationError, match="commitment"):
+        open_body(sealed, key, bytes(32))
+
+
+def test_tombstone_leaf_commits_to_index_and_leaf() -> None:
+    original = access_leaf(bytes(32), allowed=True, rule=None)
+    view = parse_leaf(tombstone_leaf(7, original))
+    assert (view.kind, view.tombstone_of, view.tombstoned_leaf_hash) == (
+        "tombstone",
+        7,
+        leaf_hash(original),
+    )
+
+
+@pytest.mark.parametrize("data", [b"", b"mohtasib-access-v1\nshort", b"other\n"])
+def test_parse_leaf_rejects_malformed(data: bytes) -> None:
+    with pytest.raises(VerificationError):
+        parse_leaf(data)
