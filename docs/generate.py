@@ -37,6 +37,9 @@ PUBLIC_MODULES = (
     "mohtasib.io",
     "mohtasib.engine",
     "mohtasib.fairness",
+    "mohtasib.biometrics",
+    "mohtasib.ledger",
+    "mohtasib.ledger.verify",
     "mohtasib.report",
     "mohtasib.audit",
 )
@@ -109,12 +112,12 @@ def cli_markdown() -> str:
 def _attribute_docs(module: ModuleType) -> dict[str, str]:
     """Docs of module-level assignments: ``#:`` comments above, or a string literal below.
 
-    Reads the module's own file and, for a package, its private submodules
-    (``_name.py``), where re-exported constants are defined.
+    Reads the module's own file and, for a package, its submodules, where
+    re-exported constants are defined.
     """
     files = [Path(inspect.getfile(module))]
     if files[0].name == "__init__.py":
-        files += sorted(files[0].parent.glob("_*.py"))
+        files += sorted(p for p in files[0].parent.glob("*.py") if p.name != "__init__.py")
     docs: dict[str, str] = {}
     for file in files:
         source = file.read_text(encoding="utf-8")
@@ -157,6 +160,14 @@ def public_names() -> list[tuple[str, str]]:
         module = importlib.import_module(module_name)
         out += [(module_name, name) for name in module.__all__]
     return out
+
+
+def _value(obj: Any) -> str:
+    """A constant's repr, or its type when the repr is long or not stable across runs."""
+    text = repr(obj)
+    if " at 0x" in text or len(text) > 300:
+        return f"<{type(obj).__name__}: see the source>"
+    return text
 
 
 def docstring(module_name: str, name: str) -> str:
@@ -229,7 +240,7 @@ def _api_entry(module_name: str, name: str) -> list[str]:
     elif inspect.isfunction(obj):
         kind, head = "function", f"`{name}{signature(obj)}`"
     else:
-        kind, head = "constant", f"`{name} = {obj!r}`"
+        kind, head = "constant", f"`{name} = {_value(obj)}`"
     lines = [f"### `{module_name}.{name}`\n", f"*{kind}* {head}\n"]
     if inspect.isclass(obj) and issubclass(obj, BaseException):
         bases = ", ".join(f"`{b.__name__}`" for b in obj.__bases__)

@@ -8,6 +8,7 @@
     ├── ConfigError              bad audit configuration or settings
     ├── MissingExtraError        an optional extra (server, spark, faces) is not installed
     ├── PolicyViolation          an access record breaks the access policy
+    ├── StoreConflict            another writer appended to the ledger first
     └── VerificationError        a proof or checkpoint does not verify
         ├── RootMismatch
         └── InconsistentTreeHead
@@ -27,6 +28,7 @@ __all__ = [
     "MohtasibError",
     "PolicyViolation",
     "RootMismatch",
+    "StoreConflict",
     "VerificationError",
 ]
 
@@ -137,6 +139,12 @@ class PolicyViolation(MohtasibError):
     """An access to surveillance data breaks the access policy."""
 
     exit_code = 7
+
+
+class StoreConflict(MohtasibError):
+    """Another writer appended first: the batch was built for a size the log no longer has."""
+
+    exit_code = 9
 
 
 class VerificationError(MohtasibError):

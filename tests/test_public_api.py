@@ -16,6 +16,7 @@ PUBLIC = [
     "mohtasib.io",
     "mohtasib.engine",
     "mohtasib.fairness",
+    "mohtasib.biometrics",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
     "mohtasib.report",

@@ -40,11 +40,13 @@ def cli() -> None:
 
 def _register() -> None:
     from mohtasib.cli._audit import audit_command, demo_command
+    from mohtasib.cli._biometrics import biometrics
     from mohtasib.cli._fairness import fairness
 
     cli.add_command(audit_command)
     cli.add_command(demo_command)
     cli.add_command(fairness)
+    cli.add_command(biometrics)
 
 
 _register()

@@ -144,13 +144,25 @@ def _check_leaves(work: _Work) -> None:
 
 def _locate(work: _Work, start: int, end: int) -> int | None:
     """First position in [start, end) whose recomputed leaf differs from the stored leaf node."""
-    for position in range(start, min(end, len(work.rows))):
-        try:
-            stored = work.store.node(0, position)
-        except KeyError:
-            return position
-        if stored != work.tree.node(0, position):
-            return position
+    stop = min(end, len(work.rows))
+    bulk = getattr(work.store, "leaf_hashes", None)  # one query per page where offered
+    if bulk is None:
+        for position in range(start, stop):
+            try:
+                stored = work.store.node(0, position)
+            except KeyError:
+                return position
+            if stored != work.tree.node(0, position):
+                return position
+        return None
+    for page in range(start, stop, _PAGE):
+        expected = page
+        for position, stored in bulk(page, min(stop, page + _PAGE)):
+            if position != expected or stored != work.tree.node(0, position):
+                return expected
+            expected += 1
+        if expected != min(stop, page + _PAGE):
+            return expected
     return None
 
 

@@ -18,7 +18,7 @@ from mohtasib.errors import InputError
 from mohtasib.ledger._policy import Decision, Policy, evaluate
 from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
 from mohtasib.ledger._records import AccessRecord, pseudonymise
-from mohtasib.ledger._sealing import access_leaf, open_body, parse_leaf, seal_body
+from mohtasib.ledger._sealing import BodySealer, access_leaf, open_body, parse_leaf
 from mohtasib.ledger._store import LedgerStore, StoredEntry
 from mohtasib.ledger._tree import nodes_for_append, root_hash
 from mohtasib.ledger.verify import leaf_hash
@@ -141,21 +141,14 @@ class Ledger:
         if not records:
             return []
         size = self.store.size()
+        sealer = BodySealer(self._public_key)  # one ephemeral key per batch (see _sealing)
         rows, decisions = [], []
-        for offset, record in enumerate(records):
+        for index, record in enumerate(records, start=size):
             decision = self.decide(record)
-            digest, body = seal_body(record.canonical_json(), self._public_key)
+            digest, body = sealer.seal(record.canonical_json())
             leaf = access_leaf(digest, allowed=decision.allowed, rule=decision.rule)
-            rows.append(
-                StoredEntry(
-                    size + offset,
-                    "access",
-                    leaf,
-                    body,
-                    record.retention_class,
-                    record.time.isoformat(),
-                )
-            )
+            time = record.time.isoformat()
+            rows.append(StoredEntry(index, "access", leaf, body, record.retention_class, time))
             decisions.append(decision)
         return self._store_rows(rows, decisions)
 

@@ -9,9 +9,25 @@ Leaf data (the bytes whose RFC 9162 leaf hash enters the tree) come in two versi
 
 The salt (32 random bytes) makes the commitment hiding: without it nobody can test a
 guessed record against a public leaf. The salt travels inside the body, which is
-sealed to the oversight body's X25519 public key with a libsodium sealed box
-(PyNaCl ``SealedBox``: ephemeral X25519 key per message, XSalsa20-Poly1305), so
-only the oversight body can open the record and check it against its leaf.
+sealed to the oversight body's X25519 public key, so only the oversight body can
+open the record and check it against its leaf.
+
+Sealed body format ``v2`` (written by :class:`BodySealer`)::
+
+    b"mtb2" || ephemeral X25519 public key (32) || nonce (24) || crypto_box_afternm(salt || json)
+
+This is libsodium's ``crypto_box`` (X25519 + HSalsa20 key derivation, XSalsa20-Poly1305)
+from an *ephemeral* sender key to the oversight body's key, the construction a sealed
+box also uses; the difference is that one ephemeral key serves one batch of records,
+each with its own random 24-byte nonce. ``crypto_box`` is designed for many messages
+under one key pair with distinct nonces, and random 192-bit nonces do not repeat in
+practice, so each body keeps the sealed box's confidentiality and integrity; what the
+shared ephemeral key reveals is only that two bodies were sealed in one batch (their
+adjacent indices already show that). It spends one X25519 operation per batch instead
+of two per record (about 160 µs each record with ``SealedBox`` on the reference
+machine). The ephemeral private key lives only while its batch is sealed. Every body
+still opens on its own, so retention deletes bodies one by one. :func:`open_body`
+also opens the earlier format, a plain PyNaCl ``SealedBox``.
 """
 
 from __future__ import annotations
@@ -19,9 +35,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import os
 import re
-import secrets
 
+from nacl import bindings
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
@@ -31,6 +48,7 @@ from mohtasib.ledger.verify import leaf_hash
 __all__ = [
     "ACCESS_PREFIX",
     "TOMBSTONE_PREFIX",
+    "BodySealer",
     "LeafView",
     "access_leaf",
     "commitment",
@@ -43,6 +61,10 @@ __all__ = [
 ACCESS_PREFIX = b"mohtasib-access-v1\n"
 TOMBSTONE_PREFIX = b"mohtasib-tombstone-v1\n"
 SALT_SIZE = 32
+#: First bytes of a body sealed by :class:`BodySealer` (format v2).
+BODY_MAGIC = b"mtb2"
+_NONCE = bindings.crypto_box_NONCEBYTES
+_KEY = bindings.crypto_box_PUBLICKEYBYTES
 _RULE = re.compile(rb"[a-z0-9_]+")
 
 
@@ -123,21 +145,64 @@ def _public_key(key: bytes | PublicKey) -> PublicKey:
     return PublicKey(key)
 
 
+class BodySealer:
+    """Seals record bodies to the oversight body's key, one ephemeral key per sealer.
+
+    Make one sealer per batch (format ``v2`` in the module docstring) and drop it
+    after the batch; :meth:`seal` is safe to call from several threads.
+
+    Parameters
+    ----------
+    public_key
+        The oversight body's X25519 public key (32 bytes or a PyNaCl ``PublicKey``).
+    """
+
+    def __init__(self, public_key: bytes | PublicKey) -> None:
+        recipient = bytes(_public_key(public_key))
+        ephemeral = PrivateKey.generate()
+        self._prefix = BODY_MAGIC + bytes(ephemeral.public_key)
+        self._key = bindings.crypto_box_beforenm(recipient, bytes(ephemeral))
+
+    def seal(self, canonical_json: bytes) -> tuple[bytes, bytes]:
+        """Draw a fresh salt and nonce; return ``(commitment, sealed body)``."""
+        fresh = os.urandom(SALT_SIZE + _NONCE)
+        salt, nonce = fresh[:SALT_SIZE], fresh[SALT_SIZE:]
+        plain = salt + canonical_json
+        box = bindings.crypto_box_afternm(plain, nonce, self._key)
+        return hashlib.sha256(plain).digest(), self._prefix + nonce + box
+
+
 def seal_body(canonical_json: bytes, public_key: bytes | PublicKey) -> tuple[bytes, bytes]:
-    """Draw a fresh salt; return ``(commitment, sealed body)``; the body is ``salt || json``."""
-    salt = secrets.token_bytes(SALT_SIZE)
-    box = SealedBox(_public_key(public_key))
-    return commitment(salt, canonical_json), box.encrypt(salt + canonical_json)
+    """Draw a fresh salt; return ``(commitment, sealed body)``; the body holds ``salt || json``.
+
+    One record with its own ephemeral key; :class:`BodySealer` seals a batch.
+    """
+    return BodySealer(public_key).seal(canonical_json)
+
+
+def _decrypt(sealed: bytes, key: PrivateKey) -> bytes:
+    if sealed.startswith(BODY_MAGIC) and len(sealed) > len(BODY_MAGIC) + _KEY + _NONCE:
+        start = len(BODY_MAGIC)
+        ephemeral = sealed[start : start + _KEY]
+        nonce = sealed[start + _KEY : start + _KEY + _NONCE]
+        try:
+            return bindings.crypto_box_open(
+                sealed[start + _KEY + _NONCE :], nonce, ephemeral, bytes(key)
+            )
+        except CryptoError:
+            pass  # a v1 sealed box whose random ephemeral key began with the magic bytes
+    return SealedBox(key).decrypt(sealed)
 
 
 def open_body(sealed: bytes, private_key: bytes | PrivateKey, expected: bytes) -> bytes:
     """Decrypt a body and check it against the leaf's commitment; return the canonical JSON.
 
-    Raises VerificationError when the box does not open or the commitment differs.
+    Opens format v2 (:class:`BodySealer`) and v1 (a PyNaCl ``SealedBox``). Raises
+    VerificationError when the body does not open or the commitment differs.
     """
     key = private_key if isinstance(private_key, PrivateKey) else PrivateKey(private_key)
     try:
-        plain = SealedBox(key).decrypt(sealed)
+        plain = _decrypt(sealed, key)
     except CryptoError:
         raise VerificationError("sealed body does not open with this private key") from None
     salt, body = plain[:SALT_SIZE], plain[SALT_SIZE:]

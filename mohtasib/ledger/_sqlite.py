@@ -70,6 +70,11 @@ class SqliteLedgerStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=10000")
+        # Speed without weaker durability: a 64 MiB page cache keeps the upper levels of
+        # the nodes and entries B-trees in memory, and checkpointing the WAL every 4,000
+        # pages (not SQLite's 1,000) moves fewer pages to the main file per append.
+        self._db.execute("PRAGMA cache_size=-65536")
+        self._db.execute("PRAGMA wal_autocheckpoint=4000")
         self._db.executescript(SCHEMA)
 
     def append_batch(
@@ -114,6 +119,19 @@ class SqliteLedgerStore:
         if row is None:
             raise KeyError((level, index))
         return bytes(row[0])
+
+    def leaf_hashes(self, start: int, end: int) -> list[tuple[int, bytes]]:
+        """Stored level-0 nodes ``(index, hash)`` with ``start <= index < end``, in one query.
+
+        Not part of the protocol: the outside audit uses it, when present, to read
+        every stored leaf hash without one query per entry.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT idx, hash FROM nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
+                (start, end),
+            ).fetchall()
+        return [(int(idx), bytes(value)) for idx, value in rows]
 
     def entry(self, index: int) -> StoredEntry:
         """Entry ``index``; KeyError when absent."""

@@ -15,16 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from mohtasib.errors import ConfigError, MohtasibError
+from mohtasib.errors import ConfigError, StoreConflict
 
 __all__ = ["LedgerStore", "StoreConflict", "StoredEntry", "open_store"]
 
 #: Environment variable naming the ledger database (``postgresql://…`` or a SQLite path).
 DATABASE_URL_ENV = "MOHTASIB_DATABASE_URL"
-
-
-class StoreConflict(MohtasibError):
-    """Another writer appended first: the batch was built for a size the log no longer has."""
 
 
 @dataclasses.dataclass(frozen=True)

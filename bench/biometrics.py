@@ -1,0 +1,112 @@
+"""Benchmark: per-group DET curves + cross-group FMR matrix vs pyeer and scikit-learn.
+
+SYNTHETIC data (labelled so in every output line): normal impostor and genuine
+scores over 8 groups, seeded. Each tool runs in its own subprocess; the
+parent reports wall time, CPU time and peak RSS of each. Data generation is
+not timed.
+
+    python bench/biometrics.py --impostor 10000000 --genuine 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+TOOLS = ("mohtasib", "sklearn", "pyeer")
+
+
+def _data(n_imp: int, n_gen: int, groups: int, seed: int):
+    rng = np.random.default_rng(seed)
+    subjects = max(groups * 2, n_gen)
+    sg = rng.integers(0, groups, subjects)
+    ps, rs = rng.integers(0, subjects, n_imp), rng.integers(0, subjects, n_imp)
+    rs = np.where(rs == ps, (rs + 1) % subjects, rs)
+    gs = rng.integers(0, subjects, n_gen)
+    score = np.r_[rng.normal(0.3 + 0.01 * sg[ps], 0.1), rng.normal(0.8, 0.1, n_gen)]
+    probe, ref = np.r_[ps, gs], np.r_[rs, gs]
+    return sg, probe, ref, score, np.r_[np.zeros(n_imp, bool), np.ones(n_gen, bool)]
+
+
+def _run(tool: str, n_imp: int, n_gen: int, groups: int, seed: int) -> dict[str, object]:
+    sg, probe, ref, score, genuine = _data(n_imp, n_gen, groups, seed)
+    wall, cpu = time.perf_counter(), time.process_time()
+    if tool == "mohtasib":
+        from mohtasib.biometrics import build_index, equal_error_rate, error_curve
+
+        index = build_index(sg[probe], sg[ref], score, genuine, n_groups=groups)
+        eers = [
+            equal_error_rate(*error_curve(index.genuine[g], index.impostor_cell(g, g))[1:])[0]
+            for g in range(groups)
+        ]
+        index.false_matches([0.6])
+        what = f"{groups} per-group DET curves + EERs + {groups}x{groups} cross-group FMR matrix"
+        extra = {"eer_min": min(eers), "eer_max": max(eers)}
+    elif tool == "sklearn":
+        from sklearn.metrics import det_curve
+
+        det_curve(genuine.astype(int), score)
+        what, extra = "one DET curve (all scores)", {}
+    else:
+        from pyeer.eer_stats import calculate_roc
+
+        calculate_roc(score[genuine], score[~genuine])
+        what, extra = "one ROC curve, calculate_roc (all scores)", {}
+    return {
+        "tool": tool,
+        "what": what,
+        "wall_s": time.perf_counter() - wall,
+        "cpu_s": time.process_time() - cpu,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **extra,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--impostor", type=int, default=10_000_000)
+    parser.add_argument("--genuine", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=20261127)
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--worker", choices=TOOLS, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(_run(args.worker, args.impostor, args.genuine, args.groups, args.seed)))
+        return
+    for tool in args.tools.split(","):
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            tool,
+            "--impostor",
+            str(args.impostor),
+            "--genuine",
+            str(args.genuine),
+            "--groups",
+            str(args.groups),
+            "--seed",
+            str(args.seed),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode:
+            print(f"{tool}: failed: {done.stderr.strip().splitlines()[-1:]}")
+            continue
+        row = json.loads(done.stdout)
+        size = f"{args.impostor:,} impostor + {args.genuine:,} genuine, {args.groups} groups"
+        print(
+            f"SYNTHETIC {size} | "
+            f"{row['tool']:8s} {row['wall_s']:7.2f} s wall {row['cpu_s']:7.2f} s CPU "
+            f"{row['peak_rss_mb']:7.0f} MB peak RSS (incl. data) | {row['what']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
