@@ -15,7 +15,7 @@ $(CORE): pyproject.toml
 	touch $(CORE)
 
 $(STAMP): $(CORE)
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/pip install --quiet -e '.[dev,server,spark]'
 	touch $(STAMP)
 
 dev: $(STAMP)

@@ -40,6 +40,7 @@ PUBLIC_MODULES = (
     "mohtasib.biometrics",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
+    "mohtasib.server",
     "mohtasib.report",
     "mohtasib.audit",
 )

@@ -19,6 +19,7 @@ PUBLIC = [
     "mohtasib.biometrics",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
+    "mohtasib.server",
     "mohtasib.report",
     "mohtasib.audit",
     "mohtasib.cli",

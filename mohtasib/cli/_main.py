@@ -42,10 +42,14 @@ def _register() -> None:
     from mohtasib.cli._audit import audit_command, demo_command
     from mohtasib.cli._biometrics import biometrics
     from mohtasib.cli._fairness import fairness
+    from mohtasib.cli._ledger import ledger
+    from mohtasib.cli._serve import serve_command
 
     cli.add_command(audit_command)
     cli.add_command(demo_command)
     cli.add_command(fairness)
+    cli.add_command(ledger)
+    cli.add_command(serve_command)
     cli.add_command(biometrics)
 
 

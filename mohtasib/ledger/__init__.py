@@ -14,6 +14,14 @@ from mohtasib.ledger._audit import (
     LogAuditResult,
     audit_log,
 )
+from mohtasib.ledger._bundles import (
+    ConsistencyBundle,
+    InclusionBundle,
+    load_bundle,
+    open_checkpoint,
+    publish_checkpoint,
+    verify_bundle,
+)
 from mohtasib.ledger._checkpoint import (
     Checkpoint,
 )
@@ -21,6 +29,11 @@ from mohtasib.ledger._cosignature import (
     CosignatureSigner,
     CosignatureVerifier,
     cosigned_message,
+)
+from mohtasib.ledger._keys import (
+    LedgerKeys,
+    create_keys,
+    load_keys,
 )
 from mohtasib.ledger._log import (
     Ledger,
@@ -102,13 +115,16 @@ __all__ = [
     "AccessRecord",
     "AuditFinding",
     "Checkpoint",
+    "ConsistencyBundle",
     "CosignatureSigner",
     "CosignatureVerifier",
     "CourtOrder",
     "Decision",
     "Fir",
+    "InclusionBundle",
     "LeafView",
     "Ledger",
+    "LedgerKeys",
     "LedgerStore",
     "LegalAuthority",
     "LogAuditResult",
@@ -133,20 +149,26 @@ __all__ = [
     "audit_log",
     "consistency_proof",
     "cosigned_message",
+    "create_keys",
     "evaluate",
     "inclusion_proof",
     "leaf_hash",
+    "load_bundle",
+    "load_keys",
     "load_policy",
     "node_hash",
     "nodes_for_append",
+    "open_checkpoint",
     "open_note",
     "open_store",
     "parse_leaf",
     "parse_note",
     "pseudonymise",
+    "publish_checkpoint",
     "retention_sweep",
     "root_hash",
     "sign_note",
+    "verify_bundle",
     "verify_consistency",
     "verify_inclusion",
 ]

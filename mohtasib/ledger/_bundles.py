@@ -23,8 +23,10 @@ from typing import Any
 
 from mohtasib.errors import InputError, VerificationError
 from mohtasib.ledger._checkpoint import Checkpoint
-from mohtasib.ledger._log import Ledger
 from mohtasib.ledger._note import NoteSigner, NoteVerifier, open_note, sign_note
+from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
+from mohtasib.ledger._store import LedgerStore
+from mohtasib.ledger._tree import root_hash
 from mohtasib.ledger.verify import verify_consistency, verify_inclusion
 
 __all__ = [
@@ -59,6 +61,15 @@ def _int(data: Mapping[str, Any], field: str) -> int:
     return value
 
 
+def _tree_size(store: LedgerStore, size: int | None, field: str) -> int:
+    current = store.size()
+    if size is None:
+        return current
+    if not 0 <= size <= current:
+        raise InputError(f"tree size {size} is outside 0..{current}", column=field)
+    return size
+
+
 def _hashes(data: Mapping[str, Any]) -> tuple[bytes, ...]:
     proof = data.get("proof")
     if not isinstance(proof, list):
@@ -76,11 +87,16 @@ class InclusionBundle:
     proof: tuple[bytes, ...]
 
     @classmethod
-    def from_ledger(cls, ledger: Ledger, index: int, size: int | None = None) -> InclusionBundle:
-        """Prove entry ``index`` in the tree of ``size`` entries (default: the whole log)."""
-        tree_size = ledger.size() if size is None else size
-        proof = ledger.prove_inclusion(index, tree_size)
-        return cls(index, tree_size, ledger.leaf_hash(index), tuple(proof))
+    def from_store(cls, store: LedgerStore, index: int, size: int | None = None) -> InclusionBundle:
+        """Prove entry ``index`` in the tree of ``size`` entries (default: the whole log).
+
+        Requires ``0 <= index < size <= store.size()`` (InputError otherwise).
+        """
+        tree_size = _tree_size(store, size, "size")
+        if not 0 <= index < tree_size:
+            raise InputError(f"index {index} is outside a tree of size {tree_size}", column="index")
+        proof = inclusion_proof(index, tree_size, store)
+        return cls(index, tree_size, store.node(0, index), tuple(proof))
 
     def to_dict(self) -> dict[str, Any]:
         """The bundle's JSON object (module docstring)."""
@@ -102,10 +118,17 @@ class ConsistencyBundle:
     proof: tuple[bytes, ...]
 
     @classmethod
-    def from_ledger(cls, ledger: Ledger, size1: int, size2: int | None = None) -> ConsistencyBundle:
-        """Prove that the tree of ``size2`` (default: the whole log) extends that of ``size1``."""
-        end = ledger.size() if size2 is None else size2
-        return cls(size1, end, tuple(ledger.prove_consistency(size1, end)))
+    def from_store(
+        cls, store: LedgerStore, size1: int, size2: int | None = None
+    ) -> ConsistencyBundle:
+        """Prove that the tree of ``size2`` (default: the whole log) extends that of ``size1``.
+
+        Requires ``0 < size1 <= size2 <= store.size()`` (InputError otherwise).
+        """
+        end = _tree_size(store, size2, "size2")
+        if not 0 < size1 <= end:
+            raise InputError(f"want 0 < size1 <= size2; got {size1} and {end}", column="size1")
+        return cls(size1, end, tuple(consistency_proof(size1, end, store)))
 
     def to_dict(self) -> dict[str, Any]:
         """The bundle's JSON object (module docstring)."""
@@ -192,13 +215,13 @@ def verify_bundle(
     )
 
 
-def publish_checkpoint(ledger: Ledger, signer: NoteSigner) -> str:
+def publish_checkpoint(store: LedgerStore, signer: NoteSigner) -> str:
     """Sign a C2SP checkpoint note for the log's current size, store it and return it.
 
     The origin line is the signer's key name.
     """
-    size = ledger.size()
-    checkpoint = Checkpoint(signer.name, size, ledger.root(size))
+    size = store.size()
+    checkpoint = Checkpoint(signer.name, size, root_hash(size, store))
     note = sign_note(checkpoint.to_text(), [signer])
-    ledger.store.save_checkpoint(size, note)
+    store.save_checkpoint(size, note)
     return note

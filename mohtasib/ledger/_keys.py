@@ -130,9 +130,7 @@ def create_keys(directory: str | os.PathLike[str], *, origin: str) -> LedgerKeys
     signer = NoteSigner.generate(origin)
     oversight = PrivateKey.generate()
     write_secret(path / SIGNER_FILE, signer.skey + "\n")
-    write_secret(
-        path / OVERSIGHT_PRIVATE_FILE, base64.b64encode(bytes(oversight)).decode() + "\n"
-    )
+    write_secret(path / OVERSIGHT_PRIVATE_FILE, base64.b64encode(bytes(oversight)).decode() + "\n")
     write_secret(path / PSEUDONYM_FILE, base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
     _write_public(path / VERIFIER_FILE, signer.verifier().vkey + "\n")
     _write_public(

@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 """
 _COLUMNS = "idx, kind, leaf, body, retention_class, time"
+# Read hashes and leaves as BLOBs whatever their storage class: a row edited by hand
+# (``leaf || x'00'`` yields TEXT) must reach the audit as bytes, not crash the reader.
+_SELECT = "idx, kind, CAST(leaf AS BLOB), CAST(body AS BLOB), retention_class, time"
 
 
 def _row(row: tuple[int, str, bytes, bytes | None, str | None, str | None]) -> StoredEntry:
@@ -114,7 +117,7 @@ class SqliteLedgerStore:
         """Stored perfect node; KeyError when absent."""
         with self._lock:
             row = self._db.execute(
-                "SELECT hash FROM nodes WHERE level = ? AND idx = ?", (level, index)
+                "SELECT CAST(hash AS BLOB) FROM nodes WHERE level = ? AND idx = ?", (level, index)
             ).fetchone()
         if row is None:
             raise KeyError((level, index))
@@ -128,7 +131,8 @@ class SqliteLedgerStore:
         """
         with self._lock:
             rows = self._db.execute(
-                "SELECT idx, hash FROM nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
+                "SELECT idx, CAST(hash AS BLOB) FROM nodes "
+                "WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
                 (start, end),
             ).fetchall()
         return [(int(idx), bytes(value)) for idx, value in rows]
@@ -137,7 +141,7 @@ class SqliteLedgerStore:
         """Entry ``index``; KeyError when absent."""
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM entries WHERE idx = ?", (index,)
+                f"SELECT {_SELECT} FROM entries WHERE idx = ?", (index,)
             ).fetchone()
         if row is None:
             raise KeyError(index)
@@ -147,7 +151,7 @@ class SqliteLedgerStore:
         """Stored entries in ``[start, end)``, in index order."""
         with self._lock:
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+                f"SELECT {_SELECT} FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
                 (start, end),
             ).fetchall()
         return [_row(row) for row in rows]
