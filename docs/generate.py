@@ -165,7 +165,10 @@ def public_names() -> list[tuple[str, str]]:
 
 def _value(obj: Any) -> str:
     """A constant's repr, or its type when the repr is long or not stable across runs."""
-    text = repr(obj)
+    if isinstance(obj, frozenset | set):
+        text = "{" + ", ".join(repr(v) for v in sorted(obj, key=repr)) + "}"
+    else:
+        text = repr(obj)
     if " at 0x" in text or len(text) > 300:
         return f"<{type(obj).__name__}: see the source>"
     return text

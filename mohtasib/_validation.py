@@ -8,6 +8,7 @@ Checks are vectorised; only the first offending row is located, after the count.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ from mohtasib.errors import InputError
 __all__ = [
     "BINARY_ENCODINGS",
     "binary_column",
+    "binary_expr",
+    "first_value",
     "numeric_column",
     "require_columns",
 ]
@@ -140,3 +143,27 @@ def numeric_column(
                     column=column,
                 )
     return values
+
+
+def binary_expr(column: Any) -> Any:
+    """Ibis expression mapping a binary column to int8 0/1, null for anything else.
+
+    The engine-side twin of :func:`binary_column`: booleans cast, numbers 0/1
+    kept, text matched against :data:`BINARY_ENCODINGS` after trimming and
+    lower-casing. A non-null input that maps to null is a bad value.
+    """
+    import ibis
+
+    kind = column.type()
+    if kind.is_boolean():
+        return column.cast("int8")
+    if kind.is_numeric():
+        return ibis.cases((column == 0, 0), (column == 1, 1), else_=ibis.null()).cast("int8")
+    text = column.cast("string").strip().lower()
+    return text.substitute(BINARY_ENCODINGS, else_=ibis.null()).cast("int8")
+
+
+def first_value(table: Any, condition: Any, column: str) -> object:
+    """One value of ``column`` from a row where ``condition`` holds (for error messages)."""
+    rows = table.filter(condition).select(column).limit(1).execute()
+    return rows.iloc[0, 0] if len(rows) else None

@@ -18,6 +18,12 @@ A configuration is a YAML file::
         group: race
         searched: searched
         found: [weapon_found, contraband_found]
+      biometrics:             # mohtasib.biometrics.audit_comparisons
+        comparisons: comparisons.csv.gz
+        subjects: subjects.csv
+        group_by: [age_band, sex]
+        threshold: 0.6
+        higher_is_similar: false
 
 Every key is checked; an unknown or mistyped key is a ConfigError naming it.
 The full list of keys is in ``docs/reference/audit-config.md``.
@@ -34,12 +40,13 @@ from typing import Any
 
 import yaml
 
-from mohtasib import fairness
+from mohtasib import biometrics, fairness
+from mohtasib.biometrics import BiometricAudit
 from mohtasib.engine import ENGINES
 from mohtasib.errors import ConfigError, MohtasibError
 from mohtasib.fairness import DisparityAudit
 from mohtasib.io import sha256_file
-from mohtasib.report import AuditReport, ReportSection, write_report
+from mohtasib.report import AuditReport, ReportSection, SectionResult, write_report
 
 __all__ = ["SECTION_KEYS", "TOP_LEVEL_KEYS", "AuditRun", "load_config", "run_audit", "run_demo"]
 
@@ -76,9 +83,32 @@ SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "veil_group",
         ),
     },
+    "biometrics": {
+        "required": ("comparisons", "subjects", "group_by", "threshold"),
+        "optional": (
+            # min_denominator does not apply: rates are never suppressed here; small
+            # counts are flagged by the rule of 30 and the rule of three instead.
+            *(k for k in _COMMON if k != "min_denominator"),
+            "higher_is_similar",
+            "symmetric",
+            "matrix",
+            "sentinel",
+            "samples",
+            "fmr_target",
+            "policy",
+            "alpha",
+            "n_bootstrap",
+            "random_state",
+            "det_points",
+        ),
+    },
 }
 
-_DEFAULT_TITLES = {"fairness": "Bias audit of decisions", "stops": "Stop-and-search audit"}
+_DEFAULT_TITLES = {
+    "fairness": "Bias audit of decisions",
+    "stops": "Stop-and-search audit",
+    "biometrics": "Face recognition: error rates by group",
+}
 _DEFAULT_NOTE = "The data's provenance was not stated in the audit configuration."
 
 
@@ -145,10 +175,22 @@ def _check_keys(
             raise ConfigError("required key is missing", path=source, key=prefix + key)
 
 
-def _run_fairness(body: Mapping[str, Any], data: Path, engine: str | None) -> DisparityAudit:
+def _path(base: Path, body: Mapping[str, Any], key: str) -> Path:
+    """A file named by ``key``, relative to the configuration's folder."""
+    return base / str(body[key])
+
+
+def _flag(body: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key}: got {value!r}; want true or false")
+    return value
+
+
+def _run_fairness(body: Mapping[str, Any], base: Path, engine: str | None) -> DisparityAudit:
     score_range = body.get("score_range")
     return fairness.audit(
-        data,
+        _path(base, body, "data"),
         label=body["label"],
         attributes=list(body["attributes"]),
         score=body.get("score"),
@@ -163,11 +205,11 @@ def _run_fairness(body: Mapping[str, Any], data: Path, engine: str | None) -> Di
     )
 
 
-def _run_stops(body: Mapping[str, Any], data: Path, engine: str | None) -> DisparityAudit:
+def _run_stops(body: Mapping[str, Any], base: Path, engine: str | None) -> DisparityAudit:
     found = body["found"]
     location = body.get("location")
     return fairness.audit_stops(
-        data,
+        _path(base, body, "data"),
         group=body["group"],
         searched=body["searched"],
         found=[found] if isinstance(found, str) else list(found),
@@ -185,9 +227,63 @@ def _run_stops(body: Mapping[str, Any], data: Path, engine: str | None) -> Dispa
     )
 
 
-_RUNNERS: dict[str, Callable[[Mapping[str, Any], Path, str | None], DisparityAudit]] = {
+def _policy(body: Mapping[str, Any], base: Path) -> Path | dict[str, Any] | None:
+    """``policy``: a YAML file (relative to the configuration) or the safeguards inline."""
+    policy = body.get("policy")
+    if policy is None:
+        return None
+    if isinstance(policy, str):
+        return base / policy
+    if not isinstance(policy, dict):
+        raise ValueError(f"policy: got {policy!r}; want a file name or a mapping of safeguards")
+    for key in policy:
+        if key not in biometrics.SAFEGUARDS:
+            raise ValueError(
+                f"policy.{key}: unknown safeguard; want one of {', '.join(biometrics.SAFEGUARDS)}"
+            )
+    return dict(policy)
+
+
+def _run_biometrics(body: Mapping[str, Any], base: Path, engine: str | None) -> BiometricAudit:
+    # engine is unused: score sweeps are NumPy kernels, not Ibis aggregations (DESIGN.md).
+    del engine
+    group_by = body["group_by"]
+    higher = _flag(body, "higher_is_similar", True)
+    source = _path(base, body, "comparisons")
+    comparisons: Path | biometrics.Comparisons = source
+    if _flag(body, "matrix", False):
+        sentinel = body.get("sentinel")
+        comparisons = biometrics.read_score_matrix(
+            source,
+            higher_is_similar=higher,
+            sentinel=None if sentinel is None else float(sentinel),
+        )
+    elif "sentinel" in body:
+        raise ValueError("sentinel: applies only with matrix: true")
+    fmr_target = body.get("fmr_target")
+    random_state = body.get("random_state", 0)
+    return biometrics.audit_comparisons(
+        comparisons,
+        _path(base, body, "subjects"),
+        group_by=[group_by] if isinstance(group_by, str) else [str(g) for g in group_by],
+        threshold=float(body["threshold"]),
+        higher_is_similar=higher,
+        symmetric=_flag(body, "symmetric", False),
+        fmr_target=None if fmr_target is None else float(fmr_target),
+        samples=_path(base, body, "samples") if body.get("samples") else None,
+        policy=_policy(body, base),
+        alpha=float(body.get("alpha", 0.5)),
+        confidence=float(body.get("confidence", 0.95)),
+        n_bootstrap=int(body.get("n_bootstrap", 1000)),
+        random_state=None if random_state is None else int(random_state),
+        det_points=int(body.get("det_points", 200)),
+    )
+
+
+_RUNNERS: dict[str, Callable[[Mapping[str, Any], Path, str | None], SectionResult]] = {
     "fairness": _run_fairness,
     "stops": _run_stops,
+    "biometrics": _run_biometrics,
 }
 
 
@@ -200,7 +296,9 @@ def run_audit(
 ) -> AuditRun:
     """Run every section of an audit configuration and write the report.
 
-    Data paths in the configuration are relative to the configuration file.
+    Data paths in the configuration are relative to the configuration file;
+    each section's runner resolves its own (``data``, or ``comparisons``,
+    ``subjects``, ``samples`` and ``policy``).
     ``engine`` overrides the configuration's ``engine`` key. ``config_name``
     is how the report names the configuration (default: the path as given).
     """
@@ -209,9 +307,8 @@ def run_audit(
     engine = engine or config.get("engine")
     sections = []
     for name, body in config["sections"].items():
-        data = base / str(body["data"])
         try:
-            result = _RUNNERS[name](body, data, engine)
+            result = _RUNNERS[name](body, base, engine)
         except (TypeError, ValueError) as exc:
             raise ConfigError(
                 f"invalid value: {exc}", path=str(config_path), key=f"sections.{name}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -57,7 +58,7 @@ def test_missing_required_key_is_named(tmp_path):
 
 def test_unknown_section_lists_the_known_ones(tmp_path):
     path = _write(tmp_path, {"sections": {"forecast": {}}})
-    with pytest.raises(ConfigError, match="want one of fairness, stops"):
+    with pytest.raises(ConfigError, match="want one of fairness, stops, biometrics"):
         load_config(path)
 
 
@@ -77,9 +78,89 @@ def test_missing_data_file_is_input_error(tmp_path):
 def test_section_keys_cover_every_audit_argument():
     import inspect
 
-    from mohtasib import fairness
+    from mohtasib import biometrics, fairness
 
     for section, func in (("fairness", fairness.audit), ("stops", fairness.audit_stops)):
         keys = set(SECTION_KEYS[section]["required"]) | set(SECTION_KEYS[section]["optional"])
         params = set(inspect.signature(func).parameters) - {"engine"}
         assert params <= keys, f"{section}: config cannot set {sorted(params - keys)}"
+    keys = set(SECTION_KEYS["biometrics"]["required"]) | set(SECTION_KEYS["biometrics"]["optional"])
+    # The data arguments are the file keys of the same names; the matrix reader's path is
+    # `comparisons` with `matrix: true`.
+    params = set(inspect.signature(biometrics.audit_comparisons).parameters)
+    params |= set(inspect.signature(biometrics.read_score_matrix).parameters) - {"path"}
+    assert params <= keys, f"biometrics: config cannot set {sorted(params - keys)}"
+
+
+def _biometrics(tmp_path, **extra):
+    for name in ("fairface540_dlib_comparisons.csv.gz", "fairface540_subjects.csv.gz"):
+        shutil.copy(DEMO / name, tmp_path / name)
+    body = {
+        "comparisons": "fairface540_dlib_comparisons.csv.gz",
+        "subjects": "fairface540_subjects.csv.gz",
+        "group_by": ["age_band"],
+        "threshold": 0.6,
+        "higher_is_similar": False,
+        "symmetric": True,
+        "n_bootstrap": 0,
+    }
+    body.update(extra)
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump({"sections": {"biometrics": body}}), encoding="utf-8")
+    return path
+
+
+def test_biometrics_section_runs_from_files_relative_to_the_config(tmp_path):
+    run = run_audit(_biometrics(tmp_path, policy={"deletion_period_days": 30}), out_dir=tmp_path)
+    doc = json.loads(run.json_path.read_text(encoding="utf-8"))
+    result = doc["sections"]["biometrics"]["result"]
+    assert result["kind"] == "biometrics"
+    assert doc["sections"]["biometrics"]["title"] == "Face recognition: error rates by group"
+    assert {i["section"] for i in doc["inputs"]} == {"biometrics"}
+    assert result["groups"][0]["group"] == "0-2"
+    assert all(g["fnmr"] is None for g in result["groups"])
+    assert [s["status"] for s in result["safeguards"] if s["key"] == "deletion_period_days"] == [
+        "evidence missing"
+    ]
+
+
+def test_biometrics_unknown_inline_safeguard_is_config_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"sections\.biometrics.*policy\.warrant"):
+        run_audit(_biometrics(tmp_path, policy={"warrant": True}), out_dir=tmp_path)
+
+
+def test_biometrics_sentinel_without_matrix_is_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="sentinel: applies only with matrix"):
+        run_audit(_biometrics(tmp_path, sentinel=-1), out_dir=tmp_path)
+
+
+def test_biometrics_flag_must_be_boolean(tmp_path):
+    with pytest.raises(ConfigError, match="higher_is_similar: got 'no'"):
+        run_audit(_biometrics(tmp_path, higher_is_similar="no"), out_dir=tmp_path)
+
+
+def test_biometrics_matrix_layout_with_sentinel(tmp_path):
+    ids = ["A", "B", "C"]
+    scores = pd.DataFrame(
+        [[0.9, 0.2, -1.0], [0.3, 0.8, -1.0], [0.1, 0.4, -1.0]], index=ids, columns=ids
+    )
+    scores.to_csv(tmp_path / "matrix.csv")
+    pd.DataFrame({"subject_id": ids, "site": ["x", "x", "y"]}).to_csv(
+        tmp_path / "subjects.csv", index=False
+    )
+    body = {
+        "comparisons": "matrix.csv",
+        "matrix": True,
+        "sentinel": -1.0,
+        "subjects": "subjects.csv",
+        "group_by": "site",
+        "threshold": 0.5,
+        "n_bootstrap": 0,
+    }
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump({"sections": {"biometrics": body}}), encoding="utf-8")
+    result = run_audit(path, out_dir=tmp_path).report.sections[0].result
+    assert result.kind == "biometrics"
+    assert any("3 cells equal to the sentinel" in w for w in result.warnings)
+    x = next(g for g in result.groups if g.group == "x")
+    assert (x.fmr.errors, x.fmr.trials, x.fnmr.errors, x.fnmr.trials) == (0, 2, 0, 2)

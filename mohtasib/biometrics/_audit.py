@@ -202,6 +202,19 @@ def _fta(
     return error_rates(k, n, reps, confidence=confidence)[0]
 
 
+def _group_flags(fmr: ErrorRate, fnmr: ErrorRate) -> tuple[str, ...]:
+    """Flags of one group's row; glossary: ``docs/explanation/glossary.md``."""
+    flags = []
+    for name, rate in (("fmr", fmr), ("fnmr", fnmr)):
+        if rate.trials == 0:
+            flags.append(f"{name}_not_estimable")
+        elif rate.errors == 0:
+            flags.append(f"{name}_no_errors_rule_of_three")
+        elif rate.errors < RULE_OF_30:
+            flags.append(f"{name}_below_rule_of_30")
+    return tuple(flags)
+
+
 def _warnings(
     comp: Comparisons, subj: SubjectTable, rows: list[GroupErrorRates], index: ScoreIndex
 ) -> list[str]:
@@ -314,7 +327,15 @@ def audit_comparisons(
     curves = _det(index, names, native, det_points)
     in_comparisons = np.bincount(sgroup, minlength=n_groups)
     rows = [
-        GroupErrorRates(names[g], int(in_comparisons[g]), fmr[g], fnmr[g], fta[g], curves[g].eer)
+        GroupErrorRates(
+            names[g],
+            int(in_comparisons[g]),
+            fmr[g],
+            fnmr[g],
+            fta[g],
+            curves[g].eer,
+            _group_flags(fmr[g], fnmr[g]),
+        )
         for g in range(n_groups)
     ]
     reps = (fmr_reps, fnmr_reps) if n_bootstrap else None

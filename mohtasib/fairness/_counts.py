@@ -17,9 +17,20 @@ import pandas as pd
 
 from mohtasib.engine import execute
 
-__all__ = ["DECISION_COUNTS", "decision_cells", "score_cells", "stop_cells"]
+__all__ = [
+    "DECISION_COUNTS",
+    "FLAG",
+    "LABEL",
+    "SCORE",
+    "decision_cells",
+    "decision_counts",
+    "score_cells",
+    "score_counts",
+    "stop_cells",
+]
 
-_FLAG, _LABEL, _SCORE = "__mohtasib_flag", "__mohtasib_label", "__mohtasib_score"
+#: Names of the prepared columns the engine groups: decision (0/1), outcome (0/1/null), score.
+FLAG, LABEL, SCORE = "__mohtasib_flag", "__mohtasib_label", "__mohtasib_score"
 _SEARCHED, _FOUND = "__mohtasib_searched", "__mohtasib_found"
 
 #: Count columns returned by :func:`decision_cells`.
@@ -73,20 +84,28 @@ def decision_cells(
     import ibis
 
     data = _attribute_frame(frame, attributes)
-    data[_FLAG] = flagged.astype(np.int8)
-    data[_LABEL] = pd.Series(label).astype("Int8").array
-    t = ibis.memtable(pd.DataFrame(data, copy=False))
-    f, y = t[_FLAG], t[_LABEL]
+    data[FLAG] = flagged.astype(np.int8)
+    data[LABEL] = pd.Series(label).astype("Int8").array
+    return decision_counts(backend, ibis.memtable(pd.DataFrame(data, copy=False)), attributes)
+
+
+def decision_counts(backend: Any, table: Any, attributes: Sequence[str]) -> pd.DataFrame:
+    """The GROUP BY of :func:`decision_cells` over an Ibis table.
+
+    ``table`` holds the attribute columns, :data:`FLAG` (0/1) and :data:`LABEL`
+    (0/1 or null); it may live in any Ibis backend (DuckDB, Spark).
+    """
+    f, y = table[FLAG], table[LABEL]
 
     def count(cond: Any) -> Any:
         return cond.cast("int64").sum()
 
     cells = _grouped(
         backend,
-        t,
+        table,
         attributes,
-        n=t.count(),
-        flagged=f.sum(),
+        n=table.count(),
+        flagged=f.cast("int64").sum(),
         missing=count(y.isnull()),
         tp=count((f == 1) & (y == 1)),
         fp=count((f == 1) & (y == 0)),
@@ -107,21 +126,28 @@ def score_cells(
     """Counts of positive and negative outcomes per finest cell and distinct score value."""
     import ibis
 
-    known = ~np.isnan(label)
-    data = _attribute_frame(frame.loc[known], attributes)
-    data[_SCORE] = score[known]
-    data[_LABEL] = label[known].astype(np.int8)
-    t = ibis.memtable(pd.DataFrame(data, copy=False))
-    y = t[_LABEL]
+    data = _attribute_frame(frame, attributes)
+    data[SCORE] = score
+    data[LABEL] = pd.Series(label).astype("Int8").array
+    return score_counts(backend, ibis.memtable(pd.DataFrame(data, copy=False)), attributes)
+
+
+def score_counts(backend: Any, table: Any, attributes: Sequence[str]) -> pd.DataFrame:
+    """The GROUP BY of :func:`score_cells` over an Ibis table with :data:`SCORE` and :data:`LABEL`.
+
+    Rows with a missing label are left out (they carry no outcome to rank).
+    """
+    known = table.filter(table[LABEL].notnull())
+    y = known[LABEL]
     cells = _grouped(
         backend,
-        t,
+        known,
         attributes,
-        extra_keys=[_SCORE],
+        extra_keys=[SCORE],
         positives=y.cast("int64").sum(),
         negatives=(1 - y).cast("int64").sum(),
     )
-    cells = cells.rename(columns={_SCORE: "score"})
+    cells = cells.rename(columns={SCORE: "score"})
     cells["score"] = cells["score"].astype(float)
     return _as_counts(cells, ("positives", "negatives"))
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from mohtasib._validation import require_columns
-from mohtasib.errors import ConfigError, InsufficientDataError
+from mohtasib.engine import connect
+from mohtasib.errors import ConfigError, InputError, InsufficientDataError
 from mohtasib.fairness._result import InputFile
-from mohtasib.io import LoadedTable, read_table
+from mohtasib.io import LoadedTable, read_table, sha256_file
 
-__all__ = ["DataArg", "load", "missing_attribute_warnings"]
+__all__ = ["DataArg", "engine_table", "is_engine_input", "load", "missing_attribute_warnings"]
 
 DataArg = str | Path | pd.DataFrame | LoadedTable
 
@@ -50,3 +52,34 @@ def missing_attribute_warnings(frame: pd.DataFrame, attributes: Sequence[str]) -
                 "'<missing>'"
             )
     return out
+
+
+def is_engine_input(data: object, engine_name: str) -> bool:
+    """True for data the engine should read and check itself.
+
+    An Ibis table (already in DuckDB, Spark or another backend), or a Parquet
+    file when the engine is Spark: then the rows never pass through pandas.
+    """
+    import ibis.expr.types as ir
+
+    if isinstance(data, ir.Table):
+        return True
+    return (
+        engine_name == "spark"
+        and isinstance(data, str | Path)
+        and str(data).lower().endswith((".parquet", ".pq"))
+    )
+
+
+def engine_table(data: object, engine_name: str) -> tuple[Any, Any, InputFile]:
+    """``(backend, table, input_file)`` for data that :func:`is_engine_input` accepts."""
+    import ibis
+    import ibis.expr.types as ir
+
+    if isinstance(data, ir.Table):
+        return ibis.get_backend(data), data, InputFile("<Ibis table>", None, 0)
+    path = Path(str(data))
+    if not path.is_file():
+        raise InputError("file not found", source=str(data))
+    backend = connect(engine_name)
+    return backend, backend.read_parquet(str(path)), InputFile(str(data), sha256_file(path), 0)

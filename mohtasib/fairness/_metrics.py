@@ -28,7 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 __all__ = ["DECISION_METRICS", "STOP_METRICS", "MetricDefinition"]
 
@@ -48,11 +50,16 @@ class MetricDefinition:
     denominator: tuple[str, ...]
     adverse: str
 
-    def counts(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        """Numerator and denominator series from a frame of count columns."""
-        num = frame[list(self.numerator)].sum(axis=1)
-        den = frame[list(self.denominator)].sum(axis=1)
-        return num, den
+    def counts(self, frame: pd.DataFrame) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Numerator and denominator arrays (one entry per row) from a frame of count columns."""
+        return _total(frame, self.numerator), _total(frame, self.denominator)
+
+
+def _total(frame: pd.DataFrame, columns: tuple[str, ...]) -> NDArray[np.int64]:
+    out = frame[columns[0]].to_numpy(dtype=np.int64, copy=True)
+    for name in columns[1:]:
+        out += frame[name].to_numpy(dtype=np.int64)
+    return out
 
 
 _KNOWN = ("tp", "fp", "fn", "tn")

@@ -20,17 +20,19 @@ Methods and sources
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy import special, stats
 
 __all__ = [
     "benjamini_hochberg",
     "holm",
     "n_per_group_for_ratio",
     "two_proportion_test",
+    "two_proportion_tests",
 ]
 
 Float = NDArray[np.float64]
@@ -46,24 +48,41 @@ def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> tuple[float, str]
     5. Returns ``(nan, "")`` when a group is empty, and p = 1 when both
     proportions are 0 or both are 1.
     """
-    if n1 <= 0 or n2 <= 0:
-        return math.nan, ""
-    total, successes = n1 + n2, k1 + k2
-    if successes in (0, total):
-        return 1.0, "none (no variation)"
-    expected = [n * successes / total for n in (n1, n2)] + [
-        n * (total - successes) / total for n in (n1, n2)
-    ]
-    if min(expected) < 5:
-        table = np.array([[k1, k2], [n1 - k1, n2 - k2]])
-        if n1 * n2 <= _BOSCHLOO_MAX_TABLES:
-            result = stats.boschloo_exact(table, alternative="two-sided")
-            return float(min(1.0, result.pvalue)), "boschloo"
-        return float(stats.fisher_exact(table, alternative="two-sided").pvalue), "fisher"
-    pooled = successes / total
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = (k1 / n1 - k2 / n2) / se
-    return float(2 * stats.norm.sf(abs(z))), "z"
+    p, test = two_proportion_tests([k1], [n1], [k2], [n2])
+    return float(p[0]), str(test[0])
+
+
+def two_proportion_tests(
+    k1: ArrayLike, n1: ArrayLike, k2: ArrayLike, n2: ArrayLike
+) -> tuple[Float, NDArray[np.str_]]:
+    """Vectorised :func:`two_proportion_test`: the z test in one pass, exact tests row by row."""
+    k1a, n1a, k2a, n2a = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (k1, n1, k2, n2))
+    total, successes = n1a + n2a, k1a + k2a
+    p = np.full(k1a.shape, np.nan)
+    test = np.full(k1a.shape, "", dtype="<U19")
+    valid = (n1a > 0) & (n2a > 0)
+    flat = valid & ((successes == 0) | (successes == total))
+    p[flat], test[flat] = 1.0, "none (no variation)"
+    live = valid & ~flat
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = successes / total
+        expected = np.minimum(np.minimum(n1a, n2a) * share, np.minimum(n1a, n2a) * (1 - share))
+        pooled_se = np.sqrt(share * (1 - share) * (1 / n1a + 1 / n2a))
+        z = (k1a / n1a - k2a / n2a) / pooled_se
+    ztest = live & (expected >= 5)
+    p[ztest] = special.erfc(np.abs(z[ztest]) / math.sqrt(2))
+    test[ztest] = "z"
+    for i in np.flatnonzero(live & ~ztest):
+        p[i], test[i] = _exact(int(k1a[i]), int(n1a[i]), int(k2a[i]), int(n2a[i]))
+    return p, test
+
+
+def _exact(k1: int, n1: int, k2: int, n2: int) -> tuple[float, str]:
+    table = np.array([[k1, k2], [n1 - k1, n2 - k2]])
+    if n1 * n2 <= _BOSCHLOO_MAX_TABLES:
+        result = stats.boschloo_exact(table, alternative="two-sided")
+        return float(min(1.0, result.pvalue)), "boschloo"
+    return float(stats.fisher_exact(table, alternative="two-sided").pvalue), "fisher"
 
 
 def holm(p_values: ArrayLike) -> Float:
@@ -95,6 +114,11 @@ def benjamini_hochberg(p_values: ArrayLike) -> Float:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _normal_quantiles(alpha: float, power: float) -> tuple[float, float]:
+    return float(stats.norm.ppf(1 - alpha / 2)), float(stats.norm.ppf(power))
+
+
 def n_per_group_for_ratio(
     reference_rate: float, *, ratio: float = 1.25, alpha: float = 0.05, power: float = 0.8
 ) -> float:
@@ -107,7 +131,7 @@ def n_per_group_for_ratio(
     p1, p2 = reference_rate, reference_rate * ratio
     if not 0 < p1 < 1 or not 0 < p2 < 1:
         return math.nan
-    z_a, z_b = stats.norm.ppf(1 - alpha / 2), stats.norm.ppf(power)
+    z_a, z_b = _normal_quantiles(alpha, power)
     p_bar = (p1 + p2) / 2
     numerator = z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(
         p1 * (1 - p1) + p2 * (1 - p2)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from mohtasib.errors import InputError
 from mohtasib.fairness._intervals import (
@@ -36,7 +37,7 @@ from mohtasib.fairness._significance import (
     benjamini_hochberg,
     holm,
     n_per_group_for_ratio,
-    two_proportion_test,
+    two_proportion_tests,
 )
 
 __all__ = [
@@ -117,18 +118,17 @@ def build_tables(
         reference = _reference_for(grouping, rolled, references, source)
         chosen[name] = reference
         parents = _parent_rates(grouping, rolled, marginal_rates)
+        counted = {m.key: m.counts(rolled) for m in metrics}
         groups.extend(
-            _group_rows(name, rolled, metrics, total, min_denominator, confidence, parents)
+            _group_rows(name, rolled, counted, total, min_denominator, confidence, parents)
         )
         if len(grouping) == 1:
-            for metric in metrics:
-                num, den = metric.counts(rolled)
-                rate = num / den.where(den > 0)
-                for label in rolled.index:
-                    marginal_rates.setdefault((grouping[0], label), {})[metric.key] = float(
-                        rate[label]
-                    )
-        pending.extend(_comparisons(name, rolled, reference, metrics, min_denominator))
+            for key, (num, den) in counted.items():
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    rate = np.where(den > 0, num / den, np.nan)
+                for label, value in zip(rolled.index, rate, strict=True):
+                    marginal_rates.setdefault((grouping[0], label), {})[key] = float(value)
+        pending.extend(_comparisons(name, rolled, reference, counted, min_denominator))
         small = [label for label in rolled.index if rolled.loc[label, "n"] < SUPPRESS_BELOW]
         if small:
             warnings.append(
@@ -183,11 +183,11 @@ def _parent_rates(
 
 
 def _rate_estimates(
-    num: pd.Series, den: pd.Series, min_denominator: int, confidence: float
+    num: NDArray[np.int64], den: NDArray[np.int64], min_denominator: int, confidence: float
 ) -> list[RateEstimate]:
-    lo, hi = proportion_interval(num.to_numpy(), den.to_numpy(), confidence=confidence)
+    lo, hi = proportion_interval(num, den, confidence=confidence)
     out = []
-    for i, (k_raw, n_raw) in enumerate(zip(num.to_numpy(), den.to_numpy(), strict=True)):
+    for i, (k_raw, n_raw) in enumerate(zip(num, den, strict=True)):
         k, n = int(k_raw), int(n_raw)
         if n == 0:
             out.append(RateEstimate(None, None, k, n, ("no_denominator",)))
@@ -202,7 +202,7 @@ def _rate_estimates(
 def _group_rows(
     name: str,
     rolled: pd.DataFrame,
-    metrics: Sequence[MetricDefinition],
+    counted: Mapping[str, tuple[NDArray[np.int64], NDArray[np.int64]]],
     total: int,
     min_denominator: int,
     confidence: float,
@@ -210,14 +210,13 @@ def _group_rows(
 ) -> list[GroupRates]:
     per_metric = {}
     shrunk: dict[str, dict[str, float]] = {label: {} for label in rolled.index}
-    for metric in metrics:
-        num, den = metric.counts(rolled)
-        per_metric[metric.key] = _rate_estimates(num, den, min_denominator, confidence)
+    for key, (num, den) in counted.items():
+        per_metric[key] = _rate_estimates(num, den, min_denominator, confidence)
         if parents is not None:
-            prior = np.array([parents[label].get(metric.key, np.nan) for label in rolled.index])
-            values = beta_binomial_shrinkage(num.to_numpy(), den.to_numpy(), prior_mean=prior)
+            prior = np.array([parents[label].get(key, np.nan) for label in rolled.index])
+            values = beta_binomial_shrinkage(num, den, prior_mean=prior)
             for label, value in zip(rolled.index, values, strict=True):
-                shrunk[label][metric.key] = float(value)
+                shrunk[label][key] = float(value)
     rows = []
     for i, label in enumerate(rolled.index):
         n = int(rolled["n"].iloc[i])
@@ -229,7 +228,7 @@ def _group_rows(
                 n=n,
                 share=n / total if total else float("nan"),
                 missing=int(rolled["missing"].iloc[i]) if "missing" in rolled else 0,
-                rates={m.key: per_metric[m.key][i] for m in metrics},
+                rates={key: per_metric[key][i] for key in counted},
                 shrunk=shrunk[label],
                 flags=flags,
             )
@@ -241,23 +240,23 @@ def _comparisons(
     name: str,
     rolled: pd.DataFrame,
     reference: str,
-    metrics: Sequence[MetricDefinition],
+    counted: Mapping[str, tuple[NDArray[np.int64], NDArray[np.int64]]],
     min_denominator: int,
 ) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    for metric in metrics:
-        num, den = metric.counts(rolled)
-        k2, n2 = int(num[reference]), int(den[reference])
-        for label in rolled.index:
+    where = rolled.index.get_loc(reference)
+    for key, (num, den) in counted.items():
+        k2, n2 = int(num[where]), int(den[where])
+        for i, label in enumerate(rolled.index):
             if label == reference:
                 continue
-            k1, n1 = int(num[label]), int(den[label])
+            k1, n1 = int(num[i]), int(den[i])
             out.append(
                 {
                     "attribute": name,
                     "group": label,
                     "reference": reference,
-                    "metric": metric.key,
+                    "metric": key,
                     "k1": k1,
                     "n1": n1,
                     "k2": k2,
@@ -278,11 +277,9 @@ def _finish_comparisons(
     suppressed = (n1 < SUPPRESS_BELOW) | (n2 < SUPPRESS_BELOW)
     r_lo, r_hi, r_method = ratio_interval(k1, n1, k2, n2, confidence=confidence)
     d_lo, d_hi = newcombe_difference_interval(k1, n1, k2, n2, confidence=confidence)
-    tests = [
-        (np.nan, "") if s else two_proportion_test(int(a), int(b), int(c), int(d))
-        for s, a, b, c, d in zip(suppressed, k1, n1, k2, n2, strict=True)
-    ]
-    p = np.array([t[0] for t in tests], dtype=float)
+    p, test = two_proportion_tests(
+        np.where(suppressed, 0, k1), np.where(suppressed, 0, n1), k2, n2
+    )  # an empty group yields (nan, ""): suppressed comparisons stay out of the family
     p_holm, p_bh = holm(p), benjamini_hochberg(p)
     family = int(np.count_nonzero(~np.isnan(p)))
     out = []
@@ -294,7 +291,7 @@ def _finish_comparisons(
                 ratio_ci=(float(r_lo[i]), float(r_hi[i])),
                 ratio_method=str(r_method[i]),
                 difference_ci=(float(d_lo[i]), float(d_hi[i])),
-                p=(float(p[i]), tests[i][1], float(p_holm[i]), float(p_bh[i])),
+                p=(float(p[i]), str(test[i]), float(p_holm[i]), float(p_bh[i])),
             )
         )
     return out, family

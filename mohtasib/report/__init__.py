@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from mohtasib.report._findings import findings
 from mohtasib.report._html import render_html, render_json, section_html, write_report
-from mohtasib.report._model import REPORT_SCHEMA_VERSION, AuditReport, ReportSection
+from mohtasib.report._model import (
+    REPORT_SCHEMA_VERSION,
+    AuditReport,
+    ReportSection,
+    SectionResult,
+)
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
     "AuditReport",
     "ReportSection",
+    "SectionResult",
     "findings",
     "render_html",
     "render_json",

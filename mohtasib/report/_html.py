@@ -7,15 +7,30 @@ so it can be archived, e-mailed and hashed into the ledger as one file.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
-from mohtasib.report._findings import METRIC_LABELS, findings, fmt_ci, fmt_p
+from mohtasib.report._findings import (
+    METRIC_LABELS,
+    findings,
+    fmt_ci,
+    fmt_p,
+    fmt_rate,
+    fmt_rate_ci,
+)
 from mohtasib.report._model import AuditReport, ReportSection
-from mohtasib.report._plots import calibration_svg, forest_plot_svg
+from mohtasib.report._plots import (
+    calibration_svg,
+    cross_group_fmr_svg,
+    det_curves_svg,
+    forest_plot_svg,
+)
 
 __all__ = ["render_html", "render_json", "section_html", "write_report"]
 
@@ -29,10 +44,33 @@ _ENV = Environment(
 _ENV.filters["ci"] = fmt_ci
 _ENV.filters["p"] = fmt_p
 _ENV.filters["num"] = lambda v, digits=3: "—" if v is None else f"{v:.{digits}f}"
+_ENV.filters["rate"] = fmt_rate
+_ENV.filters["rate_ci"] = fmt_rate_ci
+
+#: Summaries of a face-recognition audit, in report order, with their labels.
+_SUMMARY_LABELS = {
+    "fmr_max_min_ratio": "FMR max/min ratio (times worse than the best group)",
+    "fnmr_max_min_ratio": "FNMR max/min ratio",
+    "inequity_rate": "inequity rate (NIST IR 8429)",
+    "garbe": "GARBE (Howard et al. 2022)",
+    "fdr": "FDR, fairness discrepancy rate (Pereira & Marcel 2021)",
+    "fmr_gini": "Gini coefficient of FMR",
+    "fnmr_gini": "Gini coefficient of FNMR",
+}
 
 
-def _section_context(section: ReportSection) -> dict[str, Any]:
-    result: DisparityAudit = section.result
+def _natural(label: str) -> tuple[tuple[float, str], ...]:
+    """Sort key reading leading numbers as numbers: ``3-9`` before ``10-19``, ``70+`` last."""
+    parts = []
+    for part in label.split("|"):
+        number = re.match(r"\d+", part)
+        parts.append((float(number.group()) if number else float("inf"), part))
+    return tuple(parts)
+
+
+def _disparity_context(section: ReportSection) -> dict[str, Any]:
+    result = section.result
+    assert isinstance(result, DisparityAudit)
     marginal = [a for a in result.references if " × " not in a]
     plots = {}
     for metric in result.metrics:
@@ -62,9 +100,46 @@ def _section_context(section: ReportSection) -> dict[str, Any]:
     }
 
 
+def _biometrics_context(section: ReportSection) -> dict[str, Any]:
+    result = section.result
+    assert isinstance(result, BiometricAudit)
+    order = sorted((g.group for g in result.groups), key=_natural)
+    rank = {name: i for i, name in enumerate(order)}
+
+    def by_order(items: Sequence[Any]) -> list[Any]:
+        return sorted(items, key=lambda x: rank[x.group])
+
+    return {
+        "section": section,
+        "result": result,
+        "groups": by_order(result.groups),
+        "summary_labels": _SUMMARY_LABELS,
+        "heat_map": cross_group_fmr_svg(
+            result.cross_group_fmr,
+            groups=order,
+            title=f"FMR of probe group against reference group at threshold {result.threshold:g}",
+        ),
+        "cross_cells": sorted(
+            result.cross_group_fmr, key=lambda c: (rank[c.probe_group], rank[c.reference_group])
+        ),
+        "det": det_curves_svg(by_order(result.det_curves), title="DET curves by group"),
+        "advice_rows": by_order(result.threshold_advice.rows) if result.threshold_advice else [],
+        "findings": findings(result),
+    }
+
+
+#: Per result ``kind``: the section template and the function that builds its context.
+_TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
+    "decisions": ("section.html.j2", _disparity_context),
+    "stops": ("section.html.j2", _disparity_context),
+    "biometrics": ("section_biometrics.html.j2", _biometrics_context),
+}
+
+
 def section_html(section: ReportSection) -> str:
     """Render one section as an HTML fragment (used by ``--format html`` commands)."""
-    return _ENV.get_template("section.html.j2").render(**_section_context(section))
+    template, context = _TEMPLATES[section.result.kind]
+    return _ENV.get_template(template).render(**context(section))
 
 
 def render_html(report: AuditReport) -> str:

@@ -7,12 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mohtasib import __version__
+from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
 
-__all__ = ["REPORT_SCHEMA_VERSION", "AuditReport", "ReportSection"]
+__all__ = ["REPORT_SCHEMA_VERSION", "AuditReport", "ReportSection", "SectionResult"]
 
 #: Version of the ``report.json`` layout. Bump the minor for added keys, the major for changes.
 REPORT_SCHEMA_VERSION = "1.0"
+
+#: A section's result: one pillar's typed result object; its ``kind`` picks the template.
+SectionResult = DisparityAudit | BiometricAudit
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,7 @@ class ReportSection:
 
     key: str
     title: str
-    result: DisparityAudit
+    result: SectionResult
     data_note: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,7 +56,10 @@ class AuditReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Return ``report.json``'s content: schema version, versions, inputs and sections."""
-        inputs = [{**i.to_dict(), "section": s.key} for s in self.sections for i in s.result.inputs]
+        # Each result's own JSON view lists its inputs as dicts (their objects differ by pillar).
+        inputs = [
+            {**i, "section": s.key} for s in self.sections for i in s.result.to_dict()["inputs"]
+        ]
         return {
             "schema_version": REPORT_SCHEMA_VERSION,
             "mohtasib_version": __version__,

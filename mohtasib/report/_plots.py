@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
+from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
+from mohtasib.biometrics import CrossGroupCell, DetCurve
 from mohtasib.fairness import BAND, CalibrationBin, Disparity
 
-__all__ = ["calibration_svg", "forest_plot_svg"]
+__all__ = ["calibration_svg", "cross_group_fmr_svg", "det_curves_svg", "forest_plot_svg"]
 
 
 _RATIO_TICKS = (0.1, 0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0, 10.0, 25.0, 100.0)
@@ -114,4 +117,96 @@ def calibration_svg(bins: Sequence[CalibrationBin], *, title: str) -> str:
         ax.set_ylim(0, 1)
         ax.set_title(title, loc="left", fontsize=10)
         ax.legend(frameon=False, fontsize=7, ncol=2)
+        return _to_svg(fig)
+
+
+def _short(value: float) -> str:
+    """A rate in at most four characters' worth of digits: ``0.66``, ``0.028``, ``4.8e-05``."""
+    return f"{value:.2g}"
+
+
+def _heat_cell(ax: Any, x: int, y: int, cell: CrossGroupCell | None, norm: Any) -> None:
+    """Print one cell's FMR; grey for an observed zero, a dash when there are no comparisons."""
+    if cell is None or cell.fmr is None:
+        ax.text(x, y, "–", ha="center", va="center", fontsize=6, color="#777")
+    elif cell.fmr == 0:
+        ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, color="#e4e4e4"))
+        ax.text(x, y, "0", ha="center", va="center", fontsize=6, color="#555")
+    else:
+        # Light text on the dark (low) end of viridis, dark text on the light end.
+        colour = "white" if norm is not None and float(norm(cell.fmr)) < 0.55 else "black"
+        ax.text(x, y, _short(cell.fmr), ha="center", va="center", fontsize=5.5, color=colour)
+
+
+def cross_group_fmr_svg(
+    cells: Sequence[CrossGroupCell], *, groups: Sequence[str], title: str
+) -> str:
+    """Heat map of FMR, probe group (rows) by reference group (columns), log colour scale.
+
+    Each cell prints its FMR. A cell with comparisons but no false match is grey
+    and prints ``0`` (a log scale has no place for zero); a cell without
+    comparisons is white and prints ``–``.
+    """
+    at = {(c.probe_group, c.reference_group): c for c in cells}
+    n = len(groups)
+    grid = [[at.get((p, r)) for r in groups] for p in groups]
+    positive = [c.fmr for row in grid for c in row if c is not None and c.fmr]
+    with _style():
+        size = max(3.6, 0.5 * n + 1.6)
+        fig = Figure(figsize=(size + 1.2, size))
+        ax = fig.subplots()
+        norm = LogNorm(vmin=min(positive), vmax=max(positive)) if positive else None
+        masked = [[c.fmr if c is not None and c.fmr else float("nan") for c in row] for row in grid]
+        image = ax.imshow(masked, cmap="viridis", norm=norm, aspect="equal")
+        for y, row in enumerate(grid):
+            for x, cell in enumerate(row):
+                _heat_cell(ax, x, y, cell, norm)
+        ax.set_xticks(range(n), list(groups), rotation=60, ha="right", fontsize=7)
+        ax.set_yticks(range(n), list(groups), fontsize=7)
+        ax.set_xlabel("reference group")
+        ax.set_ylabel("probe group")
+        ax.spines[:].set_visible(False)
+        ax.tick_params(length=0)
+        if positive:
+            bar = fig.colorbar(image, ax=ax, shrink=0.7)
+            bar.set_label("FMR (log scale)")
+        ax.set_title(title, loc="left", fontsize=10)
+        return _to_svg(fig)
+
+
+def det_curves_svg(curves: Sequence[DetCurve], *, title: str) -> str | None:
+    """DET curves (FNMR against FMR, log-log axes), one line per group with both kinds of pair.
+
+    Returns None when no group has a point with both rates above 0 (no genuine or
+    no impostor comparisons, or no errors of one kind). Points where either rate
+    is 0 cannot be drawn on log axes and are left out.
+    """
+    drawn = []
+    for curve in curves:
+        points = [(x, y) for x, y in zip(curve.fmr, curve.fnmr, strict=True) if x > 0 and y > 0]
+        if points:
+            drawn.append((curve.group, points))
+    if not drawn:
+        return None
+    styles = ("-", "--", ":", "-.")
+    with _style():
+        fig = Figure(figsize=(6.4, 4.6))
+        ax = fig.subplots()
+        palette = matplotlib.colormaps["tab10"]
+        for i, (group, points) in enumerate(drawn):
+            ax.plot(
+                [x for x, _ in points],
+                [y for _, y in points],
+                color=palette(i % 10),
+                ls=styles[(i // 10) % len(styles)],
+                lw=1.1,
+                label=group,
+            )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("false match rate (FMR, log scale)")
+        ax.set_ylabel("false non-match rate (FNMR, log scale)")
+        ax.grid(True, which="major", color="#e5e5e5", lw=0.6)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.legend(frameon=False, fontsize=7, ncol=2 if len(drawn) > 8 else 1)
         return _to_svg(fig)

@@ -34,7 +34,7 @@ from mohtasib.errors import ConfigError
 __all__ = ["ROLES", "ApiToken", "ServerSettings", "hash_token", "load_settings"]
 
 #: Roles an API token can carry.
-ROLES = frozenset({"officer", "system"})
+ROLES: tuple[str, ...] = ("officer", "system")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _KEYS = {"database_url", "keys_dir", "policies", "tokens"}
 

@@ -59,7 +59,10 @@ def test_report_dom_has_sections_tables_and_figures(demo_report, tmp_path):
     dom = result.stdout
     assert 'id="fairness"' in dom
     assert 'id="stops"' in dom
-    assert dom.count("<svg") >= 10
+    assert 'id="biometrics"' in dom
+    assert 'id="biometrics-cross-group-fmr"' in dom  # the cross-group FMR heat map
+    assert 'id="biometrics-safeguards"' in dom
+    assert dom.count("<svg") >= 11
     assert "False positive rate" in dom
     assert "Veil of darkness" in dom
     disclaimer = "it does not certify any system as fair, unbiased or safe."
