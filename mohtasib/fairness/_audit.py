@@ -14,6 +14,7 @@ from mohtasib.engine import connect, resolve_engine
 from mohtasib.errors import ConfigError
 from mohtasib.fairness._counts import (
     DECISION_COUNTS,
+    attribute_arrays,
     decision_cells,
     decision_counts,
     score_cells,
@@ -181,7 +182,8 @@ def _count_from_frame(data: DataArg, spec: _Spec, engine_name: str) -> _Counted:
     else:
         assert values is not None and spec.threshold is not None
         flags = (values >= spec.threshold).astype(float)
-    warnings = [*notes, *missing_attribute_warnings(frame, spec.attributes)]
+    arrays = attribute_arrays(frame, spec.attributes)
+    warnings = [*notes, *missing_attribute_warnings(frame, spec.attributes, arrays)]
     unlabelled = int(np.isnan(y).sum())
     if unlabelled:
         warnings.append(
@@ -189,7 +191,9 @@ def _count_from_frame(data: DataArg, spec: _Spec, engine_name: str) -> _Counted:
             "the selection rate but are left out of every outcome-based rate"
         )
     backend = connect(engine_name)
-    cells = decision_cells(backend, frame, attributes=spec.attributes, flagged=flags, label=y)
+    cells = decision_cells(
+        backend, frame, attributes=spec.attributes, flagged=flags, label=y, arrays=arrays
+    )
     s_cells = None
     if values is not None:
         s_cells = score_cells(backend, frame, attributes=spec.attributes, score=values, label=y)

@@ -22,6 +22,7 @@ __all__ = [
     "FLAG",
     "LABEL",
     "SCORE",
+    "attribute_arrays",
     "decision_cells",
     "decision_counts",
     "score_cells",
@@ -47,6 +48,28 @@ def _attribute_frame(frame: pd.DataFrame, attributes: Sequence[str]) -> dict[str
             if (values == np.round(values)).all():
                 col = col.astype("Int64")
         out[name] = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array
+    return out
+
+
+def attribute_arrays(frame: pd.DataFrame, attributes: Sequence[str]) -> dict[str, Any]:
+    """Attribute columns as Arrow arrays with an explicit type.
+
+    Text columns are converted once with a stated type, so the engine neither
+    infers a type value by value nor converts the column a second time; other
+    columns go through :func:`_attribute_frame` as before.
+    """
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for name in attributes:
+        col = frame[name]
+        if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
+            try:
+                out[name] = pa.array(col, type=pa.string(), from_pandas=True)
+                continue
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                pass  # mixed Python objects: convert as before
+        out[name] = pa.array(_attribute_frame(frame, [name])[name], from_pandas=True)
     return out
 
 
@@ -76,17 +99,22 @@ def decision_cells(
     attributes: Sequence[str],
     flagged: np.ndarray,
     label: np.ndarray,
+    arrays: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Counts per finest cell: n, flagged, missing (no label), tp, fp, fn, tn.
 
     ``flagged`` holds 0/1; ``label`` holds 0.0, 1.0 or NaN (missing outcome).
+    ``arrays``: :func:`attribute_arrays` of ``frame``, if already computed.
     """
     import ibis
+    import pyarrow as pa
 
-    data = _attribute_frame(frame, attributes)
-    data[FLAG] = flagged.astype(np.int8)
-    data[LABEL] = pd.Series(label).astype("Int8").array
-    return decision_counts(backend, ibis.memtable(pd.DataFrame(data, copy=False)), attributes)
+    data = dict(arrays) if arrays is not None else attribute_arrays(frame, attributes)
+    unknown = np.isnan(label)
+    data[FLAG] = pa.array(flagged.astype(np.int8))
+    # int8 with a validity mask: no pandas Int8 array, no type inference in Ibis.
+    data[LABEL] = pa.array(np.where(unknown, 0, label).astype(np.int8), mask=unknown)
+    return decision_counts(backend, ibis.memtable(pa.table(data)), attributes)
 
 
 def decision_counts(backend: Any, table: Any, attributes: Sequence[str]) -> pd.DataFrame:

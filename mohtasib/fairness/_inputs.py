@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,19 @@ def load(data: DataArg, columns: Sequence[str]) -> tuple[pd.DataFrame, str, Inpu
     return frame, source, InputFile(source, sha, len(frame)), notes
 
 
-def missing_attribute_warnings(frame: pd.DataFrame, attributes: Sequence[str]) -> list[str]:
-    """One warning per attribute with missing values: they form the group ``<missing>``."""
+def missing_attribute_warnings(
+    frame: pd.DataFrame, attributes: Sequence[str], arrays: Mapping[str, Any] | None = None
+) -> list[str]:
+    """One warning per attribute with missing values: they form the group ``<missing>``.
+
+    With ``arrays`` (Arrow arrays of the attributes) their null counts are used.
+    """
     out = []
     for name in attributes:
-        missing = int(frame[name].isna().sum())
+        if arrays is not None:
+            missing = int(arrays[name].null_count)
+        else:
+            missing = int(frame[name].isna().sum())
         if missing:
             out.append(
                 f"{missing} row(s) have no value for {name!r}; they are kept as the group "
