@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
+
+from mohtasib._json import json_number, json_pair
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -21,17 +22,6 @@ __all__ = [
 
 #: Version of the JSON layout written by :meth:`BiometricAudit.to_dict`.
 SCHEMA_VERSION = "1.0"
-
-
-def _num(value: float | None) -> float | None:
-    """JSON-safe float: NaN and infinities become None (warnings say why)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _pair(pair: tuple[float, float] | None) -> list[float | None] | None:
-    return None if pair is None else [_num(pair[0]), _num(pair[1])]
 
 
 @dataclass(frozen=True)
@@ -56,13 +46,13 @@ class ErrorRate:
     def to_dict(self, name: str) -> dict[str, Any]:
         """Return the JSON view with keys prefixed by ``name``."""
         return {
-            name: _num(self.value),
-            f"{name}_ci": _pair(self.ci),
+            name: json_number(self.value),
+            f"{name}_ci": json_pair(self.ci),
             f"{name}_ci_method": self.ci_method,
             f"{name}_errors": self.errors,
             f"{name}_trials": self.trials,
-            f"{name}_ci_clopper_pearson": _pair(self.clopper_pearson),
-            f"{name}_rule_of_three": _num(self.rule_of_three),
+            f"{name}_ci_clopper_pearson": json_pair(self.clopper_pearson),
+            f"{name}_rule_of_three": json_number(self.rule_of_three),
         }
 
 
@@ -88,7 +78,7 @@ class GroupErrorRates:
         }
         for name in ("fmr", "fnmr", "fta"):
             out.update(getattr(self, name).to_dict(name))
-        out["eer"] = _num(self.eer)
+        out["eer"] = json_number(self.eer)
         out["flags"] = list(self.flags)
         return out
 
@@ -108,7 +98,7 @@ class CrossGroupCell:
         return {
             "probe_group": self.probe_group,
             "reference_group": self.reference_group,
-            "fmr": _num(self.fmr),
+            "fmr": json_number(self.fmr),
             "errors": self.errors,
             "n": self.n,
         }
@@ -132,8 +122,8 @@ class DifferentialSummary:
         """Return the JSON view: ``<name>`` and ``<name>_ci`` per summary."""
         out: dict[str, Any] = {"alpha": self.alpha, "n_bootstrap": self.n_bootstrap}
         for name, value in self.values.items():
-            out[name] = _num(value)
-            out[f"{name}_ci"] = _pair(self.intervals.get(name))
+            out[name] = json_number(value)
+            out[f"{name}_ci"] = json_pair(self.intervals.get(name))
         return out
 
 
@@ -151,7 +141,9 @@ class ThresholdRow:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON view."""
-        return {k: (_num(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        return {
+            k: (json_number(v) if isinstance(v, float) else v) for k, v in self.__dict__.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -168,7 +160,7 @@ class ThresholdAdvice:
         return {
             "fmr_target": self.fmr_target,
             "default_threshold": self.default_threshold,
-            "recommended_threshold": _num(self.recommended_threshold),
+            "recommended_threshold": json_number(self.recommended_threshold),
             "groups": [r.to_dict() for r in self.rows],
         }
 
@@ -191,8 +183,8 @@ class DetCurve:
             "thresholds": list(self.thresholds),
             "fmr": list(self.fmr),
             "fnmr": list(self.fnmr),
-            "eer": _num(self.eer),
-            "eer_threshold": _num(self.eer_threshold),
+            "eer": json_number(self.eer),
+            "eer_threshold": json_number(self.eer_threshold),
         }
 
 
@@ -249,7 +241,7 @@ class BiometricAudit:
             "groups": [g.to_dict() for g in self.groups],
             "cross_group_fmr": [c.to_dict() for c in self.cross_group_fmr],
             "summary": self.summary.to_dict(),
-            "recommended_threshold": _num(self.recommended_threshold),
+            "recommended_threshold": json_number(self.recommended_threshold),
             "threshold_advice": None
             if self.threshold_advice is None
             else self.threshold_advice.to_dict(),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+from mohtasib._json import json_number, json_pair
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -23,17 +24,6 @@ __all__ = [
 
 #: Version of the JSON layout written by :meth:`DisparityAudit.to_dict`.
 SCHEMA_VERSION = "1.0"
-
-
-def _num(value: float | None) -> float | None:
-    """JSON-safe float: NaN and infinities become None (flags say why)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _pair(pair: tuple[float, float] | None) -> list[float | None] | None:
-    return None if pair is None else [_num(pair[0]), _num(pair[1])]
 
 
 @dataclass(frozen=True)
@@ -92,12 +82,12 @@ class GroupRates:
             "missing": self.missing,
         }
         for name, rate in self.rates.items():
-            out[name] = _num(rate.value)
-            out[f"{name}_ci"] = _pair(rate.ci)
+            out[name] = json_number(rate.value)
+            out[f"{name}_ci"] = json_pair(rate.ci)
             out[f"{name}_numerator"] = rate.numerator
             out[f"{name}_denominator"] = rate.denominator
             if name in self.shrunk:
-                out[f"{name}_shrunk"] = _num(self.shrunk[name])
+                out[f"{name}_shrunk"] = json_number(self.shrunk[name])
         flags = list(self.flags)
         for name, rate in self.rates.items():
             flags.extend(f"{name}:{flag}" for flag in rate.flags)
@@ -138,16 +128,16 @@ class Disparity:
             "group": self.group,
             "reference": self.reference,
             "metric": self.metric,
-            "ratio": _num(self.ratio),
-            "ratio_ci": _pair(self.ratio_ci),
+            "ratio": json_number(self.ratio),
+            "ratio_ci": json_pair(self.ratio_ci),
             "ratio_method": self.ratio_method,
-            "difference": _num(self.difference),
-            "difference_ci": _pair(self.difference_ci),
-            "p_value": _num(self.p_value),
+            "difference": json_number(self.difference),
+            "difference_ci": json_pair(self.difference_ci),
+            "p_value": json_number(self.p_value),
             "test": self.test,
-            "p_holm": _num(self.p_holm),
-            "p_bh": _num(self.p_bh),
-            "n_to_detect_ratio_1_25": _num(self.n_to_detect_ratio_1_25),
+            "p_holm": json_number(self.p_holm),
+            "p_bh": json_number(self.p_bh),
+            "n_to_detect_ratio_1_25": json_number(self.n_to_detect_ratio_1_25),
             "flags": list(self.flags),
         }
 
@@ -168,8 +158,8 @@ class GroupScoreSummary:
         return {
             "attribute": self.attribute,
             "group": self.group,
-            "auc": _num(self.auc),
-            "auc_ci": _pair(self.auc_ci),
+            "auc": json_number(self.auc),
+            "auc_ci": json_pair(self.auc_ci),
             "positives": self.positives,
             "negatives": self.negatives,
         }
@@ -193,10 +183,10 @@ class CalibrationBin:
             "attribute": self.attribute,
             "group": self.group,
             "bin": self.bin,
-            "score_mean": _num(self.score_mean),
+            "score_mean": json_number(self.score_mean),
             "n": self.n,
-            "observed_rate": _num(self.observed_rate),
-            "observed_ci": _pair(self.observed_ci),
+            "observed_rate": json_number(self.observed_rate),
+            "observed_ci": json_pair(self.observed_ci),
         }
 
 
@@ -225,9 +215,9 @@ class VeilOfDarkness:
         return {
             "group": self.group,
             "reference": self.reference,
-            "coef": _num(self.coef),
-            "ci": _pair(self.ci),
-            "p_value": _num(self.p_value),
+            "coef": json_number(self.coef),
+            "ci": json_pair(self.ci),
+            "p_value": json_number(self.p_value),
             "n_used": self.n_used,
             "filters": [{"step": step, "n": n} for step, n in self.filters],
             "spline_df": self.spline_df,
