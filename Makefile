@@ -36,6 +36,8 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/fairness_audit.py
+	$(BIN)/python bench/biometrics.py
+	$(BIN)/python bench/ledger.py
 
 demo: $(CORE)
 	$(BIN)/mohtasib demo --out demo-report

@@ -24,6 +24,10 @@ A configuration is a YAML file::
         group_by: [age_band, sex]
         threshold: 0.6
         higher_is_similar: false
+      ledger:                 # mohtasib.ledger.period_statistics
+        db: ledger.db         # or postgresql://...; keys, checkpoint, vkey...
+        start: "2025-01-01T00:00:00+05:00"
+        end: "2025-04-01T00:00:00+05:00"
 
 Every key is checked; an unknown or mistyped key is a ConfigError naming it.
 The full list of keys is in ``docs/reference/audit-config.md``.
@@ -40,12 +44,13 @@ from typing import Any
 
 import yaml
 
-from mohtasib import biometrics, fairness
+from mohtasib import biometrics, fairness, ledger
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.engine import ENGINES
 from mohtasib.errors import ConfigError, MohtasibError
 from mohtasib.fairness import DisparityAudit
 from mohtasib.io import sha256_file
+from mohtasib.ledger import LedgerStatistics
 from mohtasib.report import AuditReport, ReportSection, SectionResult, write_report
 
 __all__ = ["SECTION_KEYS", "TOP_LEVEL_KEYS", "AuditRun", "load_config", "run_audit", "run_demo"]
@@ -102,12 +107,25 @@ SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "det_points",
         ),
     },
+    "ledger": {
+        "required": ("db", "start", "end"),
+        "optional": (
+            "data_note",
+            "title",
+            "keys",
+            "private_key",
+            "checkpoint",
+            "vkey",
+            "retention_periods",
+        ),
+    },
 }
 
 _DEFAULT_TITLES = {
     "fairness": "Bias audit of decisions",
     "stops": "Stop-and-search audit",
     "biometrics": "Face recognition: error rates by group",
+    "ledger": "Access ledger: recorded accesses in the audit period",
 }
 _DEFAULT_NOTE = "The data's provenance was not stated in the audit configuration."
 
@@ -280,10 +298,44 @@ def _run_biometrics(body: Mapping[str, Any], base: Path, engine: str | None) -> 
     )
 
 
+def _when(body: Mapping[str, Any], key: str) -> dt.datetime:
+    """``start``/``end``: an ISO 8601 time with its zone, or a date (midnight UTC)."""
+    value = body[key]
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    elif not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    if value.utcoffset() is None:
+        raise ValueError(f"{key}: got {value.isoformat()}; want a time with its zone (+05:00)")
+    return value
+
+
+def _run_ledger(body: Mapping[str, Any], base: Path, engine: str | None) -> LedgerStatistics:
+    del engine  # the ledger is read from its own store, not through a tabular engine
+    db = str(body["db"])
+    days = body.get("retention_periods")
+    if days is not None and not isinstance(days, dict):
+        raise ValueError(f"retention_periods: got {days!r}; want a mapping of class to days")
+    file = {
+        k: base / str(body[k]) if k in body else None for k in ("keys", "private_key", "checkpoint")
+    }
+    vkey = body.get("vkey")
+    return ledger.period_statistics(
+        db if db.startswith(("postgresql://", "postgres://")) else base / db,
+        start=_when(body, "start"),
+        end=_when(body, "end"),
+        vkey=base / str(vkey) if vkey and (base / str(vkey)).is_file() else vkey,
+        retention_days=None if days is None else {str(k): float(v) for k, v in days.items()},
+        keys=file["keys"], private_key=file["private_key"],
+        checkpoint=base / str(body["checkpoint"]) if "checkpoint" in body else None,
+    )  # fmt: skip
+
+
 _RUNNERS: dict[str, Callable[[Mapping[str, Any], Path, str | None], SectionResult]] = {
     "fairness": _run_fairness,
     "stops": _run_stops,
     "biometrics": _run_biometrics,
+    "ledger": _run_ledger,
 }
 
 

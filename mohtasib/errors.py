@@ -9,6 +9,7 @@
     ├── MissingExtraError        an optional extra (server, spark, faces) is not installed
     ├── PolicyViolation          an access record breaks the access policy
     ├── StoreConflict            another writer appended to the ledger first
+    ├── StorageError             the ledger's database failed (locked, corrupt, unreachable)
     └── VerificationError        a proof or checkpoint does not verify
         ├── RootMismatch
         └── InconsistentTreeHead
@@ -28,6 +29,7 @@ __all__ = [
     "MohtasibError",
     "PolicyViolation",
     "RootMismatch",
+    "StorageError",
     "StoreConflict",
     "VerificationError",
 ]
@@ -145,6 +147,29 @@ class StoreConflict(MohtasibError):
     """Another writer appended first: the batch was built for a size the log no longer has."""
 
     exit_code = 9
+
+
+class StorageError(MohtasibError):
+    """The ledger's database failed: locked past its busy timeout, corrupt, or unreachable.
+
+    Raised by the stores in place of ``sqlite3.Error`` and ``psycopg.Error``, with
+    the database and the driver's message as evidence. Nothing was committed by
+    the operation that failed; retry once the database is available.
+
+    Parameters
+    ----------
+    message
+        What failed, with the driver's message.
+    database
+        The SQLite file, or the PostgreSQL host and database (never a password).
+    """
+
+    exit_code = 10
+
+    def __init__(self, message: str, *, database: str | None = None) -> None:
+        self.message = message
+        self.database = database
+        super().__init__(f"ledger database {database}: {message}" if database else message)
 
 
 class VerificationError(MohtasibError):

@@ -164,3 +164,39 @@ def test_biometrics_matrix_layout_with_sentinel(tmp_path):
     assert any("3 cells equal to the sentinel" in w for w in result.warnings)
     x = next(g for g in result.groups if g.group == "x")
     assert (x.fmr.errors, x.fmr.trials, x.fnmr.errors, x.fnmr.trials) == (0, 2, 0, 2)
+
+
+def test_ledger_section_runs_on_a_ledger_built_in_tmp_path(tmp_path):
+    import runpy
+
+    from tests.conftest import REPO
+
+    build = runpy.run_path(str(REPO / "examples" / "ledger" / "build.py"))["build"]
+    build(tmp_path, seed=7, n=60)
+    body = {
+        "db": "ledger.db",
+        "keys": "keys",
+        "checkpoint": "checkpoint.note",
+        "start": "2025-01-01T00:00:00+05:00",
+        "end": "2025-04-01T00:00:00+05:00",
+        "retention_periods": {"standard": 30, "case_file": 365},
+        "data_note": "SYNTHETIC ledger.",
+    }
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump({"sections": {"ledger": body}}), encoding="utf-8")
+    run = run_audit(path, out_dir=tmp_path / "out")
+    doc = json.loads(run.json_path.read_text(encoding="utf-8"))
+    result = doc["sections"]["ledger"]["result"]
+    assert result["kind"] == "ledger" and result["accesses"] == 60
+    assert result["bodies_opened"] and result["checkpoint"]["consistent"]
+    assert result["allowed"] + result["denied"] == 60
+    assert {i["role"] for i in doc["inputs"]} == {"ledger", "checkpoint"}
+    assert "recorded as denied under rule" in run.html_path.read_text(encoding="utf-8")
+
+
+def test_ledger_section_without_a_zone_is_a_config_error(tmp_path):
+    body = {"db": "ledger.db", "start": "2025-01-01", "end": "2025-02-01T00:00:00"}
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump({"sections": {"ledger": body}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="want a time with its zone"):
+        run_audit(path, out_dir=tmp_path / "out")

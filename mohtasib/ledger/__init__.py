@@ -83,11 +83,21 @@ from mohtasib.ledger._sealing import (
     LeafView,
     parse_leaf,
 )
+from mohtasib.ledger._sources import (
+    period_statistics,
+)
 from mohtasib.ledger._sqlite import (
     SqliteLedgerStore,
 )
+from mohtasib.ledger._statistics import (
+    CheckpointCheck,
+    LedgerStatistics,
+    RetentionCompliance,
+    ledger_statistics,
+)
 from mohtasib.ledger._store import (
     LedgerStore,
+    StorageError,
     StoreConflict,
     StoredEntry,
     open_store,
@@ -115,6 +125,7 @@ __all__ = [
     "AccessRecord",
     "AuditFinding",
     "Checkpoint",
+    "CheckpointCheck",
     "ConsistencyBundle",
     "CosignatureSigner",
     "CosignatureVerifier",
@@ -125,6 +136,7 @@ __all__ = [
     "LeafView",
     "Ledger",
     "LedgerKeys",
+    "LedgerStatistics",
     "LedgerStore",
     "LegalAuthority",
     "LogAuditResult",
@@ -138,8 +150,10 @@ __all__ = [
     "Policy",
     "PostgresLedgerStore",
     "Receipt",
+    "RetentionCompliance",
     "RetentionSweep",
     "SqliteLedgerStore",
+    "StorageError",
     "StoreConflict",
     "StoredEntry",
     "Verifier",
@@ -153,6 +167,7 @@ __all__ = [
     "evaluate",
     "inclusion_proof",
     "leaf_hash",
+    "ledger_statistics",
     "load_bundle",
     "load_keys",
     "load_policy",
@@ -163,6 +178,7 @@ __all__ = [
     "open_store",
     "parse_leaf",
     "parse_note",
+    "period_statistics",
     "pseudonymise",
     "publish_checkpoint",
     "retention_sweep",

@@ -32,7 +32,14 @@ from nacl.public import PrivateKey
 from mohtasib.errors import ConfigError
 from mohtasib.ledger._note import NoteSigner
 
-__all__ = ["LedgerKeys", "create_keys", "load_keys", "read_secret", "write_secret"]
+__all__ = [
+    "LedgerKeys",
+    "create_keys",
+    "load_keys",
+    "load_oversight_key",
+    "read_secret",
+    "write_secret",
+]
 
 SIGNER_FILE = "log.skey"
 VERIFIER_FILE = "log.vkey"
@@ -161,3 +168,12 @@ def load_keys(directory: str | os.PathLike[str]) -> LedgerKeys:
         oversight_private_key=private,
         pseudonym_key=_b64(pseudonym_file, read_secret(pseudonym_file), 16, exact=False),
     )
+
+
+def load_oversight_key(path: str | os.PathLike[str]) -> bytes:
+    """Read the oversight body's X25519 private key from its own file (``oversight.key``).
+
+    The file must have mode 0600 and hold 32 bytes in base64 (ConfigError otherwise).
+    """
+    file = Path(path)
+    return _b64(file, read_secret(file), 32)

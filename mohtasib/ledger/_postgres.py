@@ -3,16 +3,22 @@
 One transaction per batch; the size row is locked (``SELECT … FOR UPDATE``) so
 two writers cannot both append at one size. With PostgreSQL's default
 ``synchronous_commit = on`` a commit is flushed to the WAL before it returns.
+
+Every ``psycopg.Error`` (connection refused, a dropped connection, a failed
+statement) leaves the store as a :class:`~mohtasib.errors.StorageError` naming the
+host and database (never the password).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
 
 import psycopg
 
-from mohtasib.errors import ConfigError
+from mohtasib.errors import StorageError
 from mohtasib.ledger._store import StoreConflict, StoredEntry
 
 __all__ = ["PostgresLedgerStore"]
@@ -49,6 +55,15 @@ def _row(row: tuple[int, str, bytes, bytes | None, str | None, str | None]) -> S
     )
 
 
+def _describe(url: str) -> str:
+    """``host:port/database`` of a libpq URL, without user or password."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+    except ValueError:
+        return "postgresql://(unparsable URL)"
+
+
 class PostgresLedgerStore:
     """A :class:`~mohtasib.ledger._store.LedgerStore` in PostgreSQL tables ``ledger_*``.
 
@@ -58,22 +73,38 @@ class PostgresLedgerStore:
         A libpq connection URL, ``postgresql://user@host:port/db``.
     """
 
-    def __init__(self, url: str) -> None:
-        try:
-            self._db = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as exc:
-            raise ConfigError(f"cannot connect to PostgreSQL: {exc}", key="database_url") from None
+    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+        self.database = _describe(url)
         self._lock = threading.RLock()
-        with self._db.transaction():
-            self._db.execute("SELECT pg_advisory_xact_lock(727001)")
-            for statement in SCHEMA:
-                self._db.execute(statement)
+        try:
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
+        except psycopg.Error as exc:
+            raise StorageError(
+                f"cannot connect to PostgreSQL: {exc}", database=self.database
+            ) from None
+        try:
+            with self._guard(), self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(727001)")
+                for statement in SCHEMA:
+                    self._db.execute(statement)
+        except StorageError:
+            self._db.close()
+            raise
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+        """Hold the connection's lock; turn any ``psycopg.Error`` into StorageError."""
+        with self._lock:
+            try:
+                yield self._db
+            except psycopg.Error as exc:
+                raise StorageError(f"{type(exc).__name__}: {exc}", database=self.database) from exc
 
     def append_batch(
         self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]], new_size: int
     ) -> None:
         """Commit ``entries``, ``nodes`` and the new size in one transaction."""
-        with self._lock, self._db.transaction(), self._db.cursor() as cur:
+        with self._guard(), self._db.transaction(), self._db.cursor() as cur:
             cur.execute("SELECT size FROM ledger_meta WHERE id = 0 FOR UPDATE")
             row = cur.fetchone()
             size = -1 if row is None else int(row[0])
@@ -93,13 +124,13 @@ class PostgresLedgerStore:
 
     def size(self) -> int:
         """Number of committed entries."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute("SELECT size FROM ledger_meta WHERE id = 0").fetchone()
         return 0 if row is None else int(row[0])
 
     def node(self, level: int, index: int) -> bytes:
         """Stored perfect node; KeyError when absent."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute(
                 "SELECT hash FROM ledger_nodes WHERE level = %s AND idx = %s", (level, index)
             ).fetchone()
@@ -109,7 +140,7 @@ class PostgresLedgerStore:
 
     def entry(self, index: int) -> StoredEntry:
         """Entry ``index``; KeyError when absent."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute(
                 f"SELECT {_COLUMNS} FROM ledger_entries WHERE idx = %s", (index,)
             ).fetchone()
@@ -119,7 +150,7 @@ class PostgresLedgerStore:
 
     def entries(self, start: int, end: int) -> list[StoredEntry]:
         """Stored entries in ``[start, end)``, in index order."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM ledger_entries WHERE idx >= %s AND idx < %s ORDER BY idx",
                 (start, end),
@@ -128,19 +159,19 @@ class PostgresLedgerStore:
 
     def delete_body(self, index: int) -> None:
         """Forget the sealed body of entry ``index`` (committed on return)."""
-        with self._lock:
+        with self._guard():
             self._db.execute("UPDATE ledger_entries SET body = NULL WHERE idx = %s", (index,))
 
     def save_checkpoint(self, size: int, text: str) -> None:
         """Keep a checkpoint text."""
-        with self._lock:
+        with self._guard():
             self._db.execute(
                 "INSERT INTO ledger_checkpoints (size, text) VALUES (%s, %s)", (size, text)
             )
 
     def checkpoints(self) -> list[tuple[int, str]]:
         """Saved checkpoints, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 "SELECT size, text FROM ledger_checkpoints ORDER BY id"
             ).fetchall()
@@ -148,5 +179,5 @@ class PostgresLedgerStore:
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
+        with self._guard():
             self._db.close()

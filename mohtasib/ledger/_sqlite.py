@@ -4,16 +4,21 @@ With ``journal_mode=WAL`` and ``synchronous=FULL`` a committed transaction is
 on disk when ``COMMIT`` returns (SQLite's "How To Corrupt" and WAL notes), so an
 append acknowledged after :meth:`SqliteLedgerStore.append_batch` survives a
 process or power failure.
+
+Every ``sqlite3.Error`` (a database locked past the busy timeout, a corrupt file,
+a full disk) leaves the store as a :class:`~mohtasib.errors.StorageError` naming the
+file, so the CLI and the portal report it instead of a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from mohtasib.errors import ConfigError
+from mohtasib.errors import ConfigError, StorageError
 from mohtasib.ledger._store import StoreConflict, StoredEntry
 
 __all__ = ["SqliteLedgerStore"]
@@ -61,31 +66,47 @@ class SqliteLedgerStore:
     ----------
     path
         The database file; created with its tables when absent.
+    busy_timeout
+        Seconds to wait for another connection's write lock before giving up
+        with :class:`~mohtasib.errors.StorageError` (``database is locked``).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open SQLite ledger: {exc}", path=str(path)) from None
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        # Speed without weaker durability: a 64 MiB page cache keeps the upper levels of
-        # the nodes and entries B-trees in memory, and checkpointing the WAL every 4,000
-        # pages (not SQLite's 1,000) moves fewer pages to the main file per append.
-        self._db.execute("PRAGMA cache_size=-65536")
-        self._db.execute("PRAGMA wal_autocheckpoint=4000")
-        self._db.executescript(SCHEMA)
+        try:
+            with self._guard():
+                self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                # Speed without weaker durability: a 64 MiB page cache keeps the upper levels
+                # of the nodes and entries B-trees in memory, and checkpointing the WAL every
+                # 4,000 pages (not SQLite's 1,000) moves fewer pages to the main file per append.
+                self._db.execute("PRAGMA cache_size=-65536")
+                self._db.execute("PRAGMA wal_autocheckpoint=4000")
+                self._db.executescript(SCHEMA)
+        except StorageError:
+            self._db.close()
+            raise
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        """Hold the connection's lock; turn any ``sqlite3.Error`` into StorageError."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise StorageError(f"{type(exc).__name__}: {exc}", database=str(self.path)) from exc
 
     def append_batch(
         self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]], new_size: int
     ) -> None:
         """Commit ``entries``, ``nodes`` and the new size in one transaction."""
-        with self._lock:
-            db = self._db
+        with self._guard() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 (size,) = db.execute("SELECT size FROM meta WHERE id = 0").fetchone()
@@ -103,19 +124,20 @@ class SqliteLedgerStore:
                 db.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
                 db.execute("UPDATE meta SET size = ? WHERE id = 0", (new_size,))
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
 
     def size(self) -> int:
         """Number of committed entries."""
-        with self._lock:
+        with self._guard():
             (size,) = self._db.execute("SELECT size FROM meta WHERE id = 0").fetchone()
         return int(size)
 
     def node(self, level: int, index: int) -> bytes:
         """Stored perfect node; KeyError when absent."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute(
                 "SELECT CAST(hash AS BLOB) FROM nodes WHERE level = ? AND idx = ?", (level, index)
             ).fetchone()
@@ -129,7 +151,7 @@ class SqliteLedgerStore:
         Not part of the protocol: the outside audit uses it, when present, to read
         every stored leaf hash without one query per entry.
         """
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 "SELECT idx, CAST(hash AS BLOB) FROM nodes "
                 "WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
@@ -139,7 +161,7 @@ class SqliteLedgerStore:
 
     def entry(self, index: int) -> StoredEntry:
         """Entry ``index``; KeyError when absent."""
-        with self._lock:
+        with self._guard():
             row = self._db.execute(
                 f"SELECT {_SELECT} FROM entries WHERE idx = ?", (index,)
             ).fetchone()
@@ -149,7 +171,7 @@ class SqliteLedgerStore:
 
     def entries(self, start: int, end: int) -> list[StoredEntry]:
         """Stored entries in ``[start, end)``, in index order."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute(
                 f"SELECT {_SELECT} FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
                 (start, end),
@@ -158,21 +180,21 @@ class SqliteLedgerStore:
 
     def delete_body(self, index: int) -> None:
         """Forget the sealed body of entry ``index`` (committed on return)."""
-        with self._lock:
+        with self._guard():
             self._db.execute("UPDATE entries SET body = NULL WHERE idx = ?", (index,))
 
     def save_checkpoint(self, size: int, text: str) -> None:
         """Keep a checkpoint text."""
-        with self._lock:
+        with self._guard():
             self._db.execute("INSERT INTO checkpoints (size, text) VALUES (?, ?)", (size, text))
 
     def checkpoints(self) -> list[tuple[int, str]]:
         """Saved checkpoints, oldest first."""
-        with self._lock:
+        with self._guard():
             rows = self._db.execute("SELECT size, text FROM checkpoints ORDER BY id").fetchall()
         return [(int(size), str(text)) for size, text in rows]
 
     def close(self) -> None:
         """Close the connection."""
-        with self._lock:
+        with self._guard():
             self._db.close()

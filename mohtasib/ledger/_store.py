@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from mohtasib.errors import ConfigError, StoreConflict
+from mohtasib.errors import ConfigError, StorageError, StoreConflict
 
-__all__ = ["LedgerStore", "StoreConflict", "StoredEntry", "open_store"]
+__all__ = ["LedgerStore", "StorageError", "StoreConflict", "StoredEntry", "open_store"]
 
 #: Environment variable naming the ledger database (``postgresql://…`` or a SQLite path).
 DATABASE_URL_ENV = "MOHTASIB_DATABASE_URL"
@@ -44,7 +44,9 @@ class LedgerStore(Protocol):
     """Durable storage of one log.
 
     ``append_batch`` is atomic and durable: when it returns, the entries, the
-    nodes and the new size are committed together, or none of them is.
+    nodes and the new size are committed together, or none of them is. Every
+    method raises :class:`~mohtasib.errors.StorageError` when the database fails
+    (locked, corrupt, unreachable), never the driver's own exception.
     """
 
     def append_batch(

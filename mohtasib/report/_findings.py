@@ -1,4 +1,4 @@
-"""Plain-language findings from a disparity audit or a face-recognition audit.
+"""Plain-language findings from a disparity audit, a face-recognition audit or a ledger.
 
 The wording rules (docs/explanation/talking-about-results.md): say what was
 measured, on which data, against which reference, with what uncertainty and
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from mohtasib.biometrics import BiometricAudit, ErrorRate, GroupErrorRates
 from mohtasib.fairness import DECISION_METRICS, STOP_METRICS, Disparity, DisparityAudit
+from mohtasib.ledger import LedgerStatistics
+from mohtasib.report._ledger_findings import ledger_findings
 
 __all__ = ["METRIC_LABELS", "findings", "fmt_ci", "fmt_p", "fmt_rate", "fmt_rate_ci"]
 
@@ -68,7 +70,7 @@ def _sentence(d: Disparity, confidence: float, family: int) -> str:
     )
 
 
-def findings(result: DisparityAudit | BiometricAudit) -> list[str]:
+def findings(result: DisparityAudit | BiometricAudit | LedgerStatistics) -> list[str]:
     """Plain sentences on what the audit measured; always ending with what it cannot show.
 
     For a disparity audit: the comparisons of single attributes that fall outside
@@ -79,6 +81,8 @@ def findings(result: DisparityAudit | BiometricAudit) -> list[str]:
     """
     if isinstance(result, BiometricAudit):
         return _biometric_findings(result)
+    if isinstance(result, LedgerStatistics):
+        return ledger_findings(result)
     confidence = float(result.parameters.get("confidence", 0.95))
     marginal = [
         d

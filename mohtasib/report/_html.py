@@ -6,6 +6,7 @@ so it can be archived, e-mailed and hashed into the ledger as one file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
+from mohtasib.ledger import LedgerStatistics
 from mohtasib.report._findings import (
     METRIC_LABELS,
     findings,
@@ -128,11 +130,28 @@ def _biometrics_context(section: ReportSection) -> dict[str, Any]:
     }
 
 
+def _ledger_context(section: ReportSection) -> dict[str, Any]:
+    result = section.result
+    assert isinstance(result, LedgerStatistics)
+    breakdowns = {
+        "action": result.by_action,
+        "system": result.by_system,
+        "legal authority type": result.by_authority,
+    }
+    return {
+        "section": section,
+        "result": result,
+        "breakdowns": breakdowns,
+        "findings": findings(result),
+    }
+
+
 #: Per result ``kind``: the section template and the function that builds its context.
 _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "decisions": ("section.html.j2", _disparity_context),
     "stops": ("section.html.j2", _disparity_context),
     "biometrics": ("section_biometrics.html.j2", _biometrics_context),
+    "ledger": ("section_ledger.html.j2", _ledger_context),
 }
 
 
@@ -150,7 +169,17 @@ def render_html(report: AuditReport) -> str:
 
 def render_json(report: AuditReport) -> str:
     """Render ``report.json``: keys in ``to_dict()`` order, two-space indent, UTF-8 text."""
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(
+        report.to_dict(), indent=2, ensure_ascii=False, allow_nan=False, default=_plain
+    )
+    return text + "\n"
+
+
+def _plain(value: object) -> str:
+    """JSON for values YAML reads that JSON lacks: an unquoted date in a configuration."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def write_report(report: AuditReport, out_dir: str | Path) -> tuple[Path, Path]:

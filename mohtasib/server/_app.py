@@ -9,7 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mohtasib import __version__
-from mohtasib.errors import ConfigError, InputError, MohtasibError, VerificationError
+from mohtasib.errors import (
+    ConfigError,
+    InputError,
+    MohtasibError,
+    StorageError,
+    VerificationError,
+)
 from mohtasib.ledger import StoreConflict
 from mohtasib.server._ledger_api import LedgerService, ledger_router
 from mohtasib.server._settings import ServerSettings
@@ -20,6 +26,7 @@ _STATUSES: tuple[tuple[type[MohtasibError], int], ...] = (
     (InputError, 422),
     (ConfigError, 400),
     (StoreConflict, 503),
+    (StorageError, 503),
     (VerificationError, 409),
 )
 

@@ -219,3 +219,10 @@ def test_missing_database_setting_is_a_config_error(tmp_path: Path) -> None:
         cli, ["ledger", "prove", "--index", "0"], env={"MOHTASIB_DATABASE_URL": ""}
     )
     assert result.exit_code == 2 and "--db" in result.output
+
+
+def test_corrupt_database_is_exit_10_without_traceback(run: Cli) -> None:
+    bad = run.write("corrupt.db", "not a database at all " * 100)
+    result = run("ledger", "prove", "--db", bad, "--index", "0", ok=False)
+    assert result.exit_code == 10
+    assert "Traceback" not in result.output and "not a database" in result.output
