@@ -87,7 +87,6 @@ def test_example_is_described_in_the_readme(config):
 def test_ledger_example_builds_and_reports_its_planted_findings(tmp_path):
     import shutil
 
-
     shutil.copy(LEDGER / "audit.yaml", tmp_path / "audit.yaml")
     subprocess.run([sys.executable, str(LEDGER / "build.py"), str(tmp_path)], check=True)
     run = run_audit(tmp_path / "audit.yaml", out_dir=tmp_path / "out")
