@@ -40,6 +40,7 @@ PUBLIC_MODULES = (
     "mohtasib.biometrics",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
+    "mohtasib.privacy",
     "mohtasib.server",
     "mohtasib.report",
     "mohtasib.audit",

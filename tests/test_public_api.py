@@ -19,6 +19,7 @@ PUBLIC = [
     "mohtasib.biometrics",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
+    "mohtasib.privacy",
     "mohtasib.server",
     "mohtasib.report",
     "mohtasib.audit",

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mohtasib.audit import AuditRun, run_audit, run_demo
-from mohtasib.cli._options import engine_option
+from mohtasib.cli._options import CONTEXT_SETTINGS, engine_option
 
 __all__ = ["audit_command", "demo_command"]
 
@@ -18,7 +18,7 @@ def _print_run(run: AuditRun) -> None:
     click.echo(f"report.json SHA-256: {run.report_sha256}")
 
 
-@click.command("audit")
+@click.command("audit", context_settings=CONTEXT_SETTINGS)
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -38,7 +38,7 @@ def audit_command(config: Path, out_dir: Path, engine: str | None) -> None:
     _print_run(run_audit(config, out_dir=out_dir, engine=engine))
 
 
-@click.command("demo")
+@click.command("demo", context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--out",
     "out_dir",

@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from mohtasib import biometrics as lib
+from mohtasib.cli._options import CONTEXT_SETTINGS
 from mohtasib.errors import ConfigError
 
 __all__ = ["biometrics"]
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def biometrics() -> None:
     """Face-recognition audits: who is wrongly matched or missed, thresholds, safeguards."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mohtasib import fairness as lib
-from mohtasib.cli._options import emit, engine_option, format_options, parse_pairs
+from mohtasib.cli._options import CONTEXT_SETTINGS, emit, engine_option, format_options, parse_pairs
 from mohtasib.errors import ConfigError
 
 __all__ = ["fairness"]
@@ -18,7 +18,7 @@ _NOTE = (
 )
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def fairness() -> None:
     """Bias audits: who is flagged, stopped, searched or wrongly flagged."""
 

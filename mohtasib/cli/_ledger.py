@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from mohtasib import ledger as lib
+from mohtasib.cli._options import CONTEXT_SETTINGS
 from mohtasib.errors import ConfigError, InputError, VerificationError
 from mohtasib.ledger._bundles import (
     ConsistencyBundle,
@@ -71,7 +72,7 @@ def _open_ledger(db: str, keys: LedgerKeys, policies: tuple[Path, ...] = ()) -> 
     )
 
 
-@click.group()
+@click.group(context_settings=CONTEXT_SETTINGS)
 def ledger() -> None:
     """Verifiable access ledger: record, check and prove every search of surveillance data."""
 

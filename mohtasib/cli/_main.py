@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from mohtasib import __version__
+from mohtasib.cli._options import CONTEXT_SETTINGS
 from mohtasib.errors import MohtasibError
 
 __all__ = ["cli", "main"]
@@ -28,7 +29,7 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="mohtasib")
 def cli() -> None:
     """mohtasib: independent oversight of AI used by police.
@@ -43,6 +44,7 @@ def _register() -> None:
     from mohtasib.cli._biometrics import biometrics
     from mohtasib.cli._fairness import fairness
     from mohtasib.cli._ledger import ledger
+    from mohtasib.cli._privacy import privacy
     from mohtasib.cli._serve import serve_command
 
     cli.add_command(audit_command)
@@ -51,6 +53,7 @@ def _register() -> None:
     cli.add_command(ledger)
     cli.add_command(serve_command)
     cli.add_command(biometrics)
+    cli.add_command(privacy)
 
 
 _register()

@@ -14,7 +14,11 @@ from mohtasib.errors import ConfigError
 from mohtasib.fairness import DisparityAudit
 from mohtasib.report import AuditReport, ReportSection, render_html
 
-__all__ = ["emit", "engine_option", "format_options", "parse_pairs"]
+__all__ = ["CONTEXT_SETTINGS", "emit", "engine_option", "format_options", "parse_pairs"]
+
+#: Settings every command group shares, so ``-h`` works however a command is reached
+#: (click caches each command's help option from the first context that asks for it).
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from mohtasib.cli._options import CONTEXT_SETTINGS
 from mohtasib.errors import MissingExtraError
 from mohtasib.server import create_app, load_settings
 
 __all__ = ["serve_command"]
 
 
-@click.command("serve")
+@click.command("serve", context_settings=CONTEXT_SETTINGS)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
 @click.option("--db", default=None, help="Ledger database. Default: $MOHTASIB_DATABASE_URL.")

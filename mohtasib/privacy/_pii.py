@@ -1,0 +1,168 @@
+"""Find personal data in police text: :func:`find_pii` and :class:`PiiSpan`.
+
+The analysis runs on Microsoft Presidio's ``AnalyzerEngine`` with a no-op NLP
+engine (no model download, no statistical NER) and mohtasib's own recognizers
+(:mod:`mohtasib.privacy._recognizers`, :mod:`mohtasib.privacy._recognizers_cues`).
+Extended Arabic-Indic (Urdu) digits ۰–۹ and Arabic-Indic digits ٠–٩ are mapped to
+ASCII one character for one character before matching, so the offsets returned
+index the original text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from mohtasib.errors import ConfigError, InputError
+from mohtasib.privacy._nlp import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    NoOpNlpEngine,
+    RecognizerRegistry,
+)
+from mohtasib.privacy._recognizers import identifier_recognizers
+from mohtasib.privacy._recognizers_cues import CueAddressRecognizer, CuePersonRecognizer
+
+__all__ = ["ENTITY_TYPES", "MAX_DOCUMENT_CHARS", "PiiSpan", "find_pii", "normalise_digits"]
+
+#: The entity types mohtasib reports, in a fixed order.
+ENTITY_TYPES: tuple[str, ...] = (
+    "CNIC",
+    "PHONE_NUMBER",
+    "VEHICLE_PLATE",
+    "PASSPORT",
+    "NTN",
+    "FIR_NUMBER",
+    "IBAN",
+    "EMAIL_ADDRESS",
+    "IP_ADDRESS",
+    "PERSON",
+    "ADDRESS",
+)
+#: Longest document analysed in one piece (characters); longer ones raise InputError.
+MAX_DOCUMENT_CHARS = 1_000_000
+#: Spans scoring below this are not reported.
+MIN_SCORE = 0.4
+_LANGUAGES = ("auto", "en", "ur")
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    """One piece of personal data found in a text.
+
+    Attributes
+    ----------
+    entity_type
+        One of :data:`ENTITY_TYPES`.
+    start, end
+        Character offsets into the original text: ``text[start:end]`` is the value.
+    score
+        The recognizer's confidence in [0, 1] (pattern strength, raised by context words).
+    """
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The span as a JSON-ready mapping (offsets only; never the value)."""
+        return asdict(self)
+
+
+def normalise_digits(text: str) -> str:
+    """Map Urdu and Arabic-Indic digits to ASCII digits, keeping every offset.
+
+    Parameters
+    ----------
+    text
+        Any text; the result has the same length.
+    """
+    return text.translate(_DIGITS)
+
+
+@functools.cache
+def analyzer_engine() -> AnalyzerEngine:
+    """The Presidio ``AnalyzerEngine`` holding mohtasib's recognizers (built once).
+
+    It is usable on its own (``analyzer_engine().analyze(text, language="en")``);
+    :func:`find_pii` runs the same registered recognizers directly, skipping the
+    engine's per-call deep copies and context step (about twice as fast; mohtasib's
+    recognizers score context themselves).
+    """
+    registry = RecognizerRegistry(recognizers=[], supported_languages=["en", "ur"])
+    for language, urdu in (("en", False), ("ur", True)):
+        for recognizer in identifier_recognizers(language):
+            registry.add_recognizer(recognizer)
+        registry.add_recognizer(CuePersonRecognizer(urdu=urdu, language=language))
+        registry.add_recognizer(CueAddressRecognizer(urdu=urdu, language=language))
+    return AnalyzerEngine(
+        registry=registry, nlp_engine=NoOpNlpEngine(), supported_languages=["en", "ur"]
+    )
+
+
+@functools.cache
+def _recognizers(language: str) -> tuple[EntityRecognizer, ...]:
+    registry = analyzer_engine().registry
+    return tuple(registry.get_recognizers(language=language, all_fields=True))
+
+
+_ARTIFACTS = NoOpNlpEngine().process_text("", "en")
+_ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\ufb50-\ufeff]")
+
+
+def find_pii(text: str, *, language: str = "auto") -> list[PiiSpan]:
+    """Find personal data in ``text``.
+
+    Parameters
+    ----------
+    text
+        A document: an FIR narrative, case note, log line, letter. English, Urdu or both.
+    language
+        ``"en"`` applies the identifier recognizers and the English cue words; ``"ur"``
+        adds the Urdu cue words (ولد، ساکن …); ``"auto"`` chooses ``"ur"`` when the
+        text contains Arabic-script characters.
+
+    Returns
+    -------
+    list of PiiSpan
+        Non-overlapping spans sorted by start. Where two recognizers claim overlapping
+        text, the higher score wins, then the longer span.
+
+    Raises
+    ------
+    ConfigError
+        ``language`` is not one of ``auto``, ``en``, ``ur``.
+    InputError
+        The text is longer than :data:`MAX_DOCUMENT_CHARS`.
+    """
+    if language not in _LANGUAGES:
+        raise ConfigError(f"got language {language!r}; want one of {', '.join(_LANGUAGES)}")
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise InputError(
+            f"a document has {len(text):,} characters, over the {MAX_DOCUMENT_CHARS:,} limit; "
+            "split it into smaller documents"
+        )
+    if not text.strip():
+        return []
+    if language == "auto":
+        language = "ur" if _ARABIC_SCRIPT.search(text) else "en"
+    normalised = normalise_digits(text)
+    results = [r for rec in _recognizers(language) for r in rec.analyze(normalised, [], _ARTIFACTS)]
+    spans = [
+        PiiSpan(r.entity_type, r.start, r.end, round(float(r.score), 4))
+        for r in results
+        if r.score >= MIN_SCORE and r.end > r.start
+    ]
+    return _resolve_overlaps(spans)
+
+
+def _resolve_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:
+    kept: list[PiiSpan] = []
+    for span in sorted(spans, key=lambda s: (-s.score, s.start - s.end, s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
