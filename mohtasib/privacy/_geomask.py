@@ -29,6 +29,7 @@ protection: an evaluation using an E911 database. Geocarto Int 25(6), 443-452.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +94,7 @@ class DisplacementSummary:
         return {"n": self.n, "min_m": self.min_m, "median_m": self.median_m, "max_m": self.max_m}
 
 
-class _Masker:
+class _Masker(ABC):
     lon: str
     lat: str
 
@@ -116,8 +117,9 @@ class _Masker:
         out[self.lon], out[self.lat] = new_lon, new_lat
         return out
 
+    @abstractmethod
     def _move(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """New longitudes and latitudes for the given points (each masker's own rule)."""
 
 
 class DonutGeomasker(_Masker):
