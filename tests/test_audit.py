@@ -200,3 +200,99 @@ def test_ledger_section_without_a_zone_is_a_config_error(tmp_path):
     path.write_text(yaml.safe_dump({"sections": {"ledger": body}}), encoding="utf-8")
     with pytest.raises(ConfigError, match="want a time with its zone"):
         run_audit(path, out_dir=tmp_path / "out")
+
+
+# The privacy section ------------------------------------------------------------------------
+
+_CNIC = "35202-1234567-1"
+_PHONE = "0300-1234567"
+
+
+def _privacy_files(tmp_path):
+    notes = tmp_path / "notes.csv"
+    pd.DataFrame(
+        {"text": [f"Complainant CNIC {_CNIC}, Cell No. {_PHONE}.", "Patrol at 21:30 hrs."]}
+    ).to_csv(notes, index=False)
+    rows = tmp_path / "incidents.csv"
+    pd.DataFrame(
+        {
+            "district": ["1"] * 6 + ["2"] * 3,
+            "date": ["2024-01-05"] * 3 + ["2024-02-07"] * 3 + ["2024-01-09"] * 3,
+            "offence": ["theft", "robbery", "theft"] * 3,
+        }
+    ).to_csv(rows, index=False)
+
+
+def _privacy(**release):
+    body = {
+        "scan": {"data": "notes.csv", "column": "text"},
+        "anonymity": {"data": "incidents.csv", "quasi_identifiers": ["district"],
+                      "sensitive": "offence", "k": 4},
+        "release": {"data": "incidents.csv", "by": ["district", "month"], "month_from": "date",
+                    "epsilon": 1.0,
+                    "keys_from_product": {"district": ["1", "2", "3"],
+                                          "month": ["2024-01", "2024-02"]},
+                    **release},
+    }  # fmt: skip
+    return {"title": "t", "sections": {"privacy": body}}
+
+
+def test_privacy_section_runs_from_files_relative_to_the_config(tmp_path):
+    _privacy_files(tmp_path)
+    config = _write(tmp_path, _privacy(budget_per_run={"epsilon": 3.0}))
+    run = run_audit(config, out_dir=tmp_path / "out")
+    doc = json.loads(run.json_path.read_text(encoding="utf-8"))
+    result = doc["sections"]["privacy"]["result"]
+    assert result["kind"] == "privacy"
+    assert result["scan"]["totals"]["CNIC"] == 1
+    assert result["scan"]["totals"]["PHONE_NUMBER"] == 1
+    assert result["anonymity"]["k_anonymity"]["k"] == 3
+    assert result["anonymity"]["k_anonymity"]["classes_below_k"] == 1
+    assert "failing_classes" not in result["anonymity"]
+    release = result["release"]
+    assert release["cells"] == 6 and len(release["table"]) == 6
+    assert "custodian_warnings" not in release
+    assert release["budget_mode"] == "per_run"
+    assert release["budget"]["remaining"]["epsilon"] == pytest.approx(2.0)
+    assert {i["role"] for i in doc["inputs"]} == {"pii_scan", "anonymity_data", "dp_release_data"}
+    assert (tmp_path / "out" / "privacy-budget.json").is_file()
+    # A per-run budget is fresh each run: running again does not spend the earlier run's budget.
+    again = json.loads(run_audit(config, out_dir=tmp_path / "out").json_path.read_text("utf-8"))
+    assert again["sections"]["privacy"]["result"]["release"]["budget"]["spent_total"][
+        "epsilon"
+    ] == pytest.approx(1.0)
+    text = run.html_path.read_text(encoding="utf-8") + json.dumps(doc)
+    assert _CNIC not in text and _PHONE not in text
+
+
+def test_privacy_budget_file_is_kept_across_runs_and_refuses_past_its_total(tmp_path):
+    from mohtasib.errors import PolicyViolation
+    from mohtasib.privacy import PrivacyBudget
+
+    _privacy_files(tmp_path)
+    PrivacyBudget(1.5).save(tmp_path / "budget.json")
+    config = _write(tmp_path, _privacy(budget="budget.json"))
+    run_audit(config, out_dir=tmp_path / "out")
+    assert PrivacyBudget.load(tmp_path / "budget.json").remaining_epsilon == pytest.approx(0.5)
+    with pytest.raises(PolicyViolation):
+        run_audit(config, out_dir=tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ({}, "sections.privacy"),
+        ({"scan": {"data": "notes.csv", "colum": "text"}}, "sections.privacy.scan.colum"),
+        ({"anonymity": {"data": "x.csv"}}, "sections.privacy.anonymity.quasi_identifiers"),
+        ({"release": {"data": "x.csv", "by": "d", "epsilon": 1, "keys": "k.csv"}},
+         "sections.privacy.release.budget"),
+        ({"release": {"data": "x.csv", "by": "d", "epsilon": 1, "budget": "b.json"}},
+         "sections.privacy.release.keys"),
+        ({"scan": "notes.csv"}, "sections.privacy.scan"),
+    ],
+)  # fmt: skip
+def test_privacy_config_errors_name_the_key(tmp_path, body, key):
+    config = _write(tmp_path, {"sections": {"privacy": body}})
+    with pytest.raises(ConfigError) as exc:
+        load_config(config)
+    assert exc.value.key == key

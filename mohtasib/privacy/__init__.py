@@ -36,6 +36,7 @@ from mohtasib.privacy._pii_scan import (
 from mohtasib.privacy._recognizers import cnic_province
 from mohtasib.privacy._redact import OPERATORS, redact, reveal
 from mohtasib.privacy._risk import ReidentificationRisk
+from mohtasib.privacy._section import PrivacySection
 
 __all__ = [
     "ENTITY_TYPES",
@@ -58,6 +59,7 @@ __all__ = [
     "PiiScan",
     "PiiSpan",
     "PrivacyBudget",
+    "PrivacySection",
     "ReidentificationRisk",
     "SpatialKAnonymity",
     "TextCorpus",

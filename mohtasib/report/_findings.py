@@ -1,4 +1,4 @@
-"""Plain-language findings from a disparity audit, a face-recognition audit or a ledger.
+"""Plain-language findings from a disparity audit, a face-recognition audit, a ledger or privacy.
 
 The wording rules (docs/explanation/talking-about-results.md): say what was
 measured, on which data, against which reference, with what uncertainty and
@@ -11,7 +11,9 @@ from __future__ import annotations
 from mohtasib.biometrics import BiometricAudit, ErrorRate, GroupErrorRates
 from mohtasib.fairness import DECISION_METRICS, STOP_METRICS, Disparity, DisparityAudit
 from mohtasib.ledger import LedgerStatistics
+from mohtasib.privacy import PrivacySection
 from mohtasib.report._ledger_findings import ledger_findings
+from mohtasib.report._privacy_findings import privacy_findings
 
 __all__ = ["METRIC_LABELS", "findings", "fmt_ci", "fmt_p", "fmt_rate", "fmt_rate_ci"]
 
@@ -70,7 +72,9 @@ def _sentence(d: Disparity, confidence: float, family: int) -> str:
     )
 
 
-def findings(result: DisparityAudit | BiometricAudit | LedgerStatistics) -> list[str]:
+def findings(
+    result: DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection,
+) -> list[str]:
     """Plain sentences on what the audit measured; always ending with what it cannot show.
 
     For a disparity audit: the comparisons of single attributes that fall outside
@@ -83,6 +87,8 @@ def findings(result: DisparityAudit | BiometricAudit | LedgerStatistics) -> list
         return _biometric_findings(result)
     if isinstance(result, LedgerStatistics):
         return ledger_findings(result)
+    if isinstance(result, PrivacySection):
+        return privacy_findings(result)
     confidence = float(result.parameters.get("confidence", 0.95))
     marginal = [
         d

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
 from mohtasib.ledger import LedgerStatistics
+from mohtasib.privacy import PrivacySection
 from mohtasib.report._findings import (
     METRIC_LABELS,
     findings,
@@ -33,6 +34,7 @@ from mohtasib.report._plots import (
     det_curves_svg,
     forest_plot_svg,
 )
+from mohtasib.report._privacy_findings import fmt_eps
 
 __all__ = ["render_html", "render_json", "section_html", "write_report"]
 
@@ -48,6 +50,7 @@ _ENV.filters["p"] = fmt_p
 _ENV.filters["num"] = lambda v, digits=3: "—" if v is None else f"{v:.{digits}f}"
 _ENV.filters["rate"] = fmt_rate
 _ENV.filters["rate_ci"] = fmt_rate_ci
+_ENV.filters["eps"] = fmt_eps
 
 #: Summaries of a face-recognition audit, in report order, with their labels.
 _SUMMARY_LABELS = {
@@ -146,12 +149,43 @@ def _ledger_context(section: ReportSection) -> dict[str, Any]:
     }
 
 
+def _release_grid(section: PrivacySection) -> dict[str, Any] | None:
+    """The released counts laid out as rows × columns when there are two ``by`` columns.
+
+    A reshaping of the released table, in key-set order; no value is computed.
+    """
+    release = section.release
+    if release is None or len(release.by) != 2:
+        return None
+    row_name, col_name = release.by
+    records = release.table.to_dict(orient="records")
+    rows = list(dict.fromkeys(str(r[row_name]) for r in records))
+    cols = list(dict.fromkeys(str(r[col_name]) for r in records))
+    cells = {(str(r[row_name]), str(r[col_name])): int(r["count"]) for r in records}
+    return {"row_name": row_name, "col_name": col_name, "rows": rows, "cols": cols, "cells": cells}
+
+
+def _privacy_context(section: ReportSection) -> dict[str, Any]:
+    result = section.result
+    assert isinstance(result, PrivacySection)
+    scan = result.scan
+    types = [t for t, n in scan.totals.items() if n] if scan is not None else []
+    return {
+        "section": section,
+        "result": result,
+        "scan_types": types,
+        "grid": _release_grid(result),
+        "findings": findings(result),
+    }
+
+
 #: Per result ``kind``: the section template and the function that builds its context.
 _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "decisions": ("section.html.j2", _disparity_context),
     "stops": ("section.html.j2", _disparity_context),
     "biometrics": ("section_biometrics.html.j2", _biometrics_context),
     "ledger": ("section_ledger.html.j2", _ledger_context),
+    "privacy": ("section_privacy.html.j2", _privacy_context),
 }
 
 

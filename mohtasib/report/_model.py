@@ -10,6 +10,7 @@ from mohtasib import __version__
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
 from mohtasib.ledger import LedgerStatistics
+from mohtasib.privacy import PrivacySection
 
 __all__ = ["REPORT_SCHEMA_VERSION", "AuditReport", "ReportSection", "SectionResult"]
 
@@ -17,7 +18,7 @@ __all__ = ["REPORT_SCHEMA_VERSION", "AuditReport", "ReportSection", "SectionResu
 REPORT_SCHEMA_VERSION = "1.0"
 
 #: A section's result: one pillar's typed result object; its ``kind`` picks the template.
-SectionResult = DisparityAudit | BiometricAudit | LedgerStatistics
+SectionResult = DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection
 
 
 @dataclass(frozen=True)

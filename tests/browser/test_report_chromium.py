@@ -62,13 +62,17 @@ def test_report_dom_has_sections_tables_and_figures(demo_report, tmp_path):
     assert 'id="biometrics"' in dom
     assert 'id="biometrics-cross-group-fmr"' in dom  # the cross-group FMR heat map
     assert 'id="biometrics-safeguards"' in dom
+    assert 'id="privacy"' in dom
+    assert 'id="privacy-scan-totals"' in dom
+    assert 'id="privacy-anonymity"' in dom
+    assert 'id="privacy-release-counts"' in dom
     assert dom.count("<svg") >= 11
     assert "False positive rate" in dom
     assert "Veil of darkness" in dom
     disclaimer = "it does not certify any system as fair, unbiased or safe."
     assert disclaimer in dom.lower()
     text = dom.lower().replace(disclaimer, "")
-    for word in ("fair", "unbiased", "safe"):
+    for word in ("fair", "unbiased", "safe", "anonymous", "compliant"):
         assert f" {word} " not in text and f" {word}." not in text, word
 
 

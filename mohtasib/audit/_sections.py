@@ -1,0 +1,164 @@
+"""Runners of the fairness, stops, biometrics and ledger sections: config body in, result out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mohtasib import biometrics, fairness, ledger
+from mohtasib.biometrics import BiometricAudit
+from mohtasib.fairness import DisparityAudit
+from mohtasib.ledger import LedgerStatistics
+from mohtasib.report import SectionResult
+
+__all__ = ["RUNNERS", "Runner", "config_path"]
+
+
+def config_path(base: Path, body: Mapping[str, Any], key: str) -> Path:
+    """A file named by ``key``, relative to the configuration's folder."""
+    return base / str(body[key])
+
+
+def _flag(body: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = body.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key}: got {value!r}; want true or false")
+    return value
+
+
+def _run_fairness(body: Mapping[str, Any], base: Path, engine: str | None) -> DisparityAudit:
+    score_range = body.get("score_range")
+    return fairness.audit(
+        config_path(base, body, "data"),
+        label=body["label"],
+        attributes=list(body["attributes"]),
+        score=body.get("score"),
+        threshold=body.get("threshold"),
+        prediction=body.get("prediction"),
+        intersections=bool(body.get("intersections", False)),
+        reference={str(k): str(v) for k, v in (body.get("reference") or {}).items()},
+        min_denominator=int(body.get("min_denominator", 30)),
+        confidence=float(body.get("confidence", 0.95)),
+        score_range=tuple(score_range) if score_range else None,
+        engine=engine,
+    )
+
+
+def _run_stops(body: Mapping[str, Any], base: Path, engine: str | None) -> DisparityAudit:
+    found = body["found"]
+    location = body.get("location")
+    return fairness.audit_stops(
+        config_path(base, body, "data"),
+        group=body["group"],
+        searched=body["searched"],
+        found=[found] if isinstance(found, str) else list(found),
+        date=body.get("date"),
+        time=body.get("time"),
+        lat=body.get("lat"),
+        lon=body.get("lon"),
+        location=(float(location[0]), float(location[1])) if location else None,
+        timezone=body.get("timezone"),
+        reference=body.get("reference"),
+        veil_group=body.get("veil_group"),
+        min_denominator=int(body.get("min_denominator", 30)),
+        confidence=float(body.get("confidence", 0.95)),
+        engine=engine,
+    )
+
+
+def _policy(body: Mapping[str, Any], base: Path) -> Path | dict[str, Any] | None:
+    """``policy``: a YAML file (relative to the configuration) or the safeguards inline."""
+    policy = body.get("policy")
+    if policy is None:
+        return None
+    if isinstance(policy, str):
+        return base / policy
+    if not isinstance(policy, dict):
+        raise ValueError(f"policy: got {policy!r}; want a file name or a mapping of safeguards")
+    for key in policy:
+        if key not in biometrics.SAFEGUARDS:
+            raise ValueError(
+                f"policy.{key}: unknown safeguard; want one of {', '.join(biometrics.SAFEGUARDS)}"
+            )
+    return dict(policy)
+
+
+def _run_biometrics(body: Mapping[str, Any], base: Path, engine: str | None) -> BiometricAudit:
+    # engine is unused: score sweeps are NumPy kernels, not Ibis aggregations (DESIGN.md).
+    del engine
+    group_by = body["group_by"]
+    higher = _flag(body, "higher_is_similar", True)
+    source = config_path(base, body, "comparisons")
+    comparisons: Path | biometrics.Comparisons = source
+    if _flag(body, "matrix", False):
+        sentinel = body.get("sentinel")
+        comparisons = biometrics.read_score_matrix(
+            source,
+            higher_is_similar=higher,
+            sentinel=None if sentinel is None else float(sentinel),
+        )
+    elif "sentinel" in body:
+        raise ValueError("sentinel: applies only with matrix: true")
+    fmr_target = body.get("fmr_target")
+    random_state = body.get("random_state", 0)
+    return biometrics.audit_comparisons(
+        comparisons,
+        config_path(base, body, "subjects"),
+        group_by=[group_by] if isinstance(group_by, str) else [str(g) for g in group_by],
+        threshold=float(body["threshold"]),
+        higher_is_similar=higher,
+        symmetric=_flag(body, "symmetric", False),
+        fmr_target=None if fmr_target is None else float(fmr_target),
+        samples=config_path(base, body, "samples") if body.get("samples") else None,
+        policy=_policy(body, base),
+        alpha=float(body.get("alpha", 0.5)),
+        confidence=float(body.get("confidence", 0.95)),
+        n_bootstrap=int(body.get("n_bootstrap", 1000)),
+        random_state=None if random_state is None else int(random_state),
+        det_points=int(body.get("det_points", 200)),
+    )
+
+
+def _when(body: Mapping[str, Any], key: str) -> dt.datetime:
+    """``start``/``end``: an ISO 8601 time with its zone, or a date (midnight UTC)."""
+    value = body[key]
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    elif not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    if value.utcoffset() is None:
+        raise ValueError(f"{key}: got {value.isoformat()}; want a time with its zone (+05:00)")
+    return value
+
+
+def _run_ledger(body: Mapping[str, Any], base: Path, engine: str | None) -> LedgerStatistics:
+    del engine  # the ledger is read from its own store, not through a tabular engine
+    db = str(body["db"])
+    days = body.get("retention_periods")
+    if days is not None and not isinstance(days, dict):
+        raise ValueError(f"retention_periods: got {days!r}; want a mapping of class to days")
+    file = {
+        k: base / str(body[k]) if k in body else None for k in ("keys", "private_key", "checkpoint")
+    }
+    vkey = body.get("vkey")
+    return ledger.period_statistics(
+        db if db.startswith(("postgresql://", "postgres://")) else base / db,
+        start=_when(body, "start"),
+        end=_when(body, "end"),
+        vkey=base / str(vkey) if vkey and (base / str(vkey)).is_file() else vkey,
+        retention_days=None if days is None else {str(k): float(v) for k, v in days.items()},
+        keys=file["keys"], private_key=file["private_key"],
+        checkpoint=base / str(body["checkpoint"]) if "checkpoint" in body else None,
+    )  # fmt: skip
+
+
+Runner = Callable[[Mapping[str, Any], Path, str | None], SectionResult]
+
+RUNNERS: dict[str, Runner] = {
+    "fairness": _run_fairness,
+    "stops": _run_stops,
+    "biometrics": _run_biometrics,
+    "ledger": _run_ledger,
+}
