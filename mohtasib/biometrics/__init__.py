@@ -18,7 +18,13 @@ from mohtasib.biometrics._comparisons import (
     read_comparisons,
     read_score_matrix,
 )
-from mohtasib.biometrics._identification import IdentificationRates, identification_rates
+from mohtasib.biometrics._identification import (
+    IDENTIFICATION_SCHEMA_VERSION,
+    IdentificationAudit,
+    IdentificationRates,
+    audit_identification,
+    identification_rates,
+)
 from mohtasib.biometrics._intervals import RULE_OF_30, clopper_pearson_interval, rule_of_three
 from mohtasib.biometrics._policy import (
     REQUIRED_LOG_FIELDS,
@@ -38,6 +44,11 @@ from mohtasib.biometrics._result import (
     SafeguardCheck,
     ThresholdAdvice,
     ThresholdRow,
+)
+from mohtasib.biometrics._streaming import (
+    StreamedCounts,
+    iter_comparison_batches,
+    stream_counts,
 )
 from mohtasib.biometrics._subjects import (
     MISSING,
@@ -59,6 +70,7 @@ from mohtasib.biometrics._threshold import lowest_threshold_for_fmr
 
 __all__ = [
     "COMPARISON_COLUMNS",
+    "IDENTIFICATION_SCHEMA_VERSION",
     "MISSING",
     "REQUIRED_LOG_FIELDS",
     "RULE_OF_30",
@@ -72,14 +84,17 @@ __all__ = [
     "ErrorRate",
     "GroupCounts",
     "GroupErrorRates",
+    "IdentificationAudit",
     "IdentificationRates",
     "SafeguardCheck",
     "Samples",
     "ScoreIndex",
+    "StreamedCounts",
     "SubjectTable",
     "ThresholdAdvice",
     "ThresholdRow",
     "audit_comparisons",
+    "audit_identification",
     "build_index",
     "clopper_pearson_interval",
     "clustered_bootstrap",
@@ -92,6 +107,7 @@ __all__ = [
     "gini",
     "identification_rates",
     "inequity_rate",
+    "iter_comparison_batches",
     "load_policy",
     "lowest_threshold_for_fmr",
     "max_min_ratio",
@@ -102,5 +118,6 @@ __all__ = [
     "read_subjects",
     "rule_of_three",
     "samples_from_frame",
+    "stream_counts",
     "subjects_from_frame",
 ]

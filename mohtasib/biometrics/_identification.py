@@ -14,17 +14,32 @@ Clopper-Pearson (one search per probe).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from mohtasib._json import json_number
 from mohtasib.biometrics._intervals import clopper_pearson_interval
-from mohtasib.biometrics._subjects import SubjectTable
+from mohtasib.biometrics._subjects import _FALSE, _TRUE, SubjectTable, read_subjects
+from mohtasib.biometrics._summaries import max_min_ratio
 from mohtasib.errors import InputError
+from mohtasib.io import read_table
 
-__all__ = ["IdentificationRates", "identification_rates"]
+__all__ = [
+    "IDENTIFICATION_SCHEMA_VERSION",
+    "IdentificationAudit",
+    "IdentificationRates",
+    "audit_identification",
+    "identification_rates",
+]
+
+#: Version of the JSON layout written by :meth:`IdentificationAudit.to_dict`.
+IDENTIFICATION_SCHEMA_VERSION = "1.0"
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,20 @@ def _check(frame: pd.DataFrame, columns: tuple[str, ...], source: str) -> None:
     for column in columns:
         if column not in frame.columns:
             raise InputError("column not found", source=source, column=column)
+
+
+def _mated(column: pd.Series) -> NDArray[np.bool_]:
+    text = column.astype("string").str.strip().str.lower()
+    bad = (~text.isin(_TRUE | _FALSE)).fillna(True).to_numpy(dtype=bool)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 1
+        raise InputError(
+            f"got {column.iloc[row - 1]!r}; want 0/1 or true/false",
+            source="searches",
+            row=row,
+            column="mated",
+        )
+    return text.isin(_TRUE).to_numpy(dtype=bool)
 
 
 def identification_rates(
@@ -104,7 +133,7 @@ def identification_rates(
             column="probe_subject",
         )
     group = subjects.group[where]
-    mated = searches["mated"].astype(bool).to_numpy()
+    mated = _mated(searches["mated"])
     ids = searches["probe_id"].astype(str).to_numpy()
     missed = mated & ~np.isin(ids, list(mate_found))
     false_pos = ~mated & np.isin(ids, list(any_hit))
@@ -126,3 +155,137 @@ def identification_rates(
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class IdentificationAudit:
+    """Result of :func:`audit_identification`: FPIR and FNIR per group, with summaries."""
+
+    threshold: float
+    rank: int
+    higher_is_similar: bool
+    group_by: tuple[str, ...]
+    groups: tuple[IdentificationRates, ...]
+    inputs: tuple[dict[str, Any], ...] = ()
+    parameters: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    kind: str = "identification"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the stable JSON layout (``schema_version`` 1.0)."""
+        fnir = [np.nan if g.fnir is None else g.fnir for g in self.groups]
+        fpir = [np.nan if g.fpir is None else g.fpir for g in self.groups]
+        return {
+            "schema_version": IDENTIFICATION_SCHEMA_VERSION,
+            "kind": self.kind,
+            "threshold": self.threshold,
+            "rank": self.rank,
+            "higher_is_similar": self.higher_is_similar,
+            "group_by": list(self.group_by),
+            "groups": [g.to_dict() for g in self.groups],
+            "summary": {
+                "fnir_max_min_ratio": json_number(float(max_min_ratio(fnir))),
+                "fpir_max_min_ratio": json_number(float(max_min_ratio(fpir))),
+            },
+            "inputs": list(self.inputs),
+            "parameters": dict(self.parameters),
+            "warnings": list(self.warnings),
+        }
+
+
+def _frame(value: str | Path | pd.DataFrame, role: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    if isinstance(value, pd.DataFrame):
+        return value, {"role": role, "source": "<memory>", "sha256": None, "rows": len(value)}
+    table = read_table(value)
+    info = {"role": role, "source": table.source, "sha256": table.sha256, "rows": len(table.frame)}
+    return table.frame, info
+
+
+def audit_identification(
+    candidates: str | Path | pd.DataFrame,
+    searches: str | Path | pd.DataFrame,
+    subjects: str | Path | SubjectTable,
+    *,
+    group_by: Sequence[str],
+    threshold: float,
+    rank: int = 1,
+    higher_is_similar: bool = True,
+    confidence: float = 0.95,
+) -> IdentificationAudit:
+    """Audit 1:N search: FPIR and FNIR per group of the probe subject, from files or frames.
+
+    Parameters
+    ----------
+    candidates
+        Candidate lists (CSV/Parquet or frame): ``probe_id, rank, reference_subject, score``.
+    searches
+        One row per search: ``probe_id, probe_subject, mated``.
+    subjects
+        Subjects table (``subject_id`` and the ``group_by`` attributes) or :class:`SubjectTable`.
+    group_by
+        Attributes whose combinations form the groups.
+    threshold, rank
+        A candidate counts when its rank is ``<= rank`` and its score passes the threshold.
+    higher_is_similar
+        Similarity scores (pass if ``>= threshold``) or distances (``<= threshold``).
+    confidence
+        Level of the Clopper-Pearson intervals.
+
+    Returns
+    -------
+    IdentificationAudit
+        Per-group rates and the max/min ratios of FNIR and FPIR.
+
+    Raises
+    ------
+    InputError
+        A column is missing or a probe subject is not in the subjects table.
+    """
+    if rank < 1:
+        raise ValueError(f"got rank={rank}; want rank >= 1")
+    cand, cand_info = _frame(candidates, "candidates")
+    srch, srch_info = _frame(searches, "searches")
+    subj = (
+        subjects
+        if isinstance(subjects, SubjectTable)
+        else read_subjects(subjects, group_by=group_by)
+    )
+    rows = identification_rates(
+        cand,
+        srch,
+        subj,
+        threshold=threshold,
+        rank=rank,
+        higher_is_similar=higher_is_similar,
+        confidence=confidence,
+    )
+    _check(cand, ("probe_id",), cand_info["source"])
+    orphan = int((~cand["probe_id"].astype(str).isin(srch["probe_id"].astype(str))).sum())
+    warnings = [*subj.warnings]
+    if orphan:
+        warnings.append(f"{orphan} candidate rows belong to no listed search and were ignored")
+    for r in rows:
+        if r.n_mated == 0:
+            warnings.append(f"group {r.group!r} has no mated searches: FNIR not estimable")
+        if r.n_nonmated == 0:
+            warnings.append(f"group {r.group!r} has no non-mated searches: FPIR not estimable")
+    subj_info = {
+        "role": "subjects",
+        "source": subj.source,
+        "sha256": subj.sha256,
+        "rows": len(subj.ids),
+    }
+    return IdentificationAudit(
+        threshold=threshold,
+        rank=rank,
+        higher_is_similar=higher_is_similar,
+        group_by=subj.group_by,
+        groups=rows,
+        inputs=(cand_info, srch_info, subj_info),
+        parameters={
+            "confidence": confidence,
+            "ci_method": "clopper-pearson",
+            "match_rule": "score >= threshold" if higher_is_similar else "score <= threshold",
+        },
+        warnings=tuple(warnings),
+    )

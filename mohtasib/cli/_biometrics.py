@@ -1,17 +1,30 @@
-"""``mohtasib biometrics audit``: face-recognition error rates by group."""
+"""``mohtasib biometrics audit|identify``: face-recognition error rates by group."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from mohtasib import biometrics as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS
+from mohtasib.cli._options import CONTEXT_SETTINGS, emit
 from mohtasib.errors import ConfigError
 
 __all__ = ["biometrics"]
+
+_NOTE = (
+    "Data as supplied by the user ({source}); mohtasib did not verify its provenance. "
+    "If it is generated (synthetic), say so wherever these results are shown."
+)
+
+_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def _attributes(group_by: str) -> list[str]:
+    attributes = [a.strip() for a in group_by.split(",") if a.strip()]
+    if not attributes:
+        raise ConfigError(f"got {group_by!r} for --group-by; want ATTR[,ATTR...]")
+    return attributes
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -70,10 +83,10 @@ def biometrics() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json"]),
+    type=click.Choice(["json", "html"]),
     default="json",
     show_default=True,
-    help="json: the result's stable JSON layout.",
+    help="json: the result's stable JSON layout; html: a self-contained one-section report.",
 )
 @click.option(
     "--out",
@@ -100,9 +113,7 @@ def audit_command(
     out: Path | None,
 ) -> None:
     """FMR, FNMR, FTA and EER per group, cross-group FMR, summaries and threshold advice."""
-    attributes = [a.strip() for a in group_by.split(",") if a.strip()]
-    if not attributes:
-        raise ConfigError(f"got {group_by!r} for --group-by; want ATTR[,ATTR...]")
+    attributes = _attributes(group_by)
     source: Path | lib.Comparisons = comparisons
     if matrix:
         source = lib.read_score_matrix(
@@ -122,9 +133,86 @@ def audit_command(
         random_state=seed,
         confidence=confidence,
     )
-    text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}", err=True)
+    emit(
+        result,
+        fmt=fmt,
+        out=out,
+        title="Face-recognition audit",
+        data_note=_NOTE.format(source=comparisons),
+    )
+
+
+@biometrics.command("identify")
+@click.option(
+    "--candidates",
+    type=_PATH,
+    required=True,
+    help="Candidate lists (CSV/Parquet: probe_id, rank, reference_subject, score).",
+)
+@click.option(
+    "--mated",
+    "searches",
+    type=_PATH,
+    required=True,
+    help="One row per search (CSV/Parquet: probe_id, probe_subject, mated).",
+)
+@click.option(
+    "--subjects", type=_PATH, required=True, help="Subjects table: subject_id and the attributes."
+)
+@click.option("--group-by", required=True, help="Comma-separated attributes, e.g. sex,age_band.")
+@click.option("--threshold", type=float, required=True, help="Operating threshold.")
+@click.option(
+    "--rank",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Count candidates at rank <= RANK.",
+)
+@click.option(
+    "--higher-is-similar/--lower-is-similar",
+    default=True,
+    show_default=True,
+    help="Similarity scores (a candidate passes if >= threshold) or distances (<=).",
+)
+@click.option("--confidence", type=float, default=0.95, show_default=True, help="Interval level.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="json: the result's stable JSON layout (no HTML view yet).",
+)
+@click.option(
+    "--out", type=_PATH, default=None, help="Write to this file instead of standard output."
+)
+def identify_command(
+    candidates: Path,
+    searches: Path,
+    subjects: Path,
+    group_by: str,
+    threshold: float,
+    rank: int,
+    higher_is_similar: bool,
+    confidence: float,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """FPIR and FNIR (1:N search) per group of the probe subject, at a threshold and rank."""
+    result = lib.audit_identification(
+        candidates,
+        searches,
+        subjects,
+        group_by=_attributes(group_by),
+        threshold=threshold,
+        rank=rank,
+        higher_is_similar=higher_is_similar,
+        confidence=confidence,
+    )
+    emit(
+        result,
+        fmt=fmt,
+        out=out,
+        title="Face-recognition search audit",
+        data_note=_NOTE.format(source=candidates),
+    )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import click
 
 from mohtasib.engine import ENGINES
 from mohtasib.errors import ConfigError
-from mohtasib.fairness import DisparityAudit
-from mohtasib.report import AuditReport, ReportSection, render_html
+from mohtasib.report import AuditReport, ReportSection, SectionResult, render_html
 
 __all__ = ["CONTEXT_SETTINGS", "emit", "engine_option", "format_options", "parse_pairs"]
 
@@ -62,14 +61,42 @@ def parse_pairs(values: tuple[str, ...], *, option: str) -> dict[str, str]:
     return out
 
 
-def emit(result: DisparityAudit, *, fmt: str, out: Path | None, title: str, data_note: str) -> None:
-    """Write a result as JSON or as a one-section HTML report."""
+class Result(Protocol):
+    """What :func:`emit` writes: a result with a ``kind`` and a JSON view."""
+
+    @property
+    def kind(self) -> str:
+        """The result's kind; it picks the report template."""
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result's stable JSON layout."""
+        ...
+
+
+def emit(result: Result, *, fmt: str, out: Path | None, title: str, data_note: str) -> None:
+    """Write a result as JSON or as a one-section self-contained HTML report.
+
+    Parameters
+    ----------
+    result
+        Any result with ``kind`` and ``to_dict()``; HTML needs a report template
+        for its ``kind`` (see :mod:`mohtasib.report`).
+    fmt
+        ``"json"`` or ``"html"``.
+    out
+        File to write; standard output when None.
+    title, data_note
+        The HTML report's title and the note on what the data are.
+    """
     if fmt == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     else:
         import datetime as dt
 
-        section = ReportSection(key=result.kind, title=title, result=result, data_note=data_note)
+        section = ReportSection(
+            key=result.kind, title=title, result=cast(SectionResult, result), data_note=data_note
+        )
         report = AuditReport(
             title=title,
             generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),

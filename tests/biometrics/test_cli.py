@@ -106,3 +106,35 @@ def test_cli_bad_group_by_is_a_config_error(tmp_path):
     result = CliRunner().invoke(biometrics, args)
     assert result.exit_code != 0
     assert "--group-by" in str(result.exception)
+
+
+def test_cli_audit_html_is_one_self_contained_section(tmp_path):
+    _write(tmp_path)
+    out = tmp_path / "face.html"
+    args = [
+        "audit",
+        "--comparisons",
+        str(tmp_path / "c.csv"),
+        "--subjects",
+        str(tmp_path / "s.csv"),
+        "--group-by",
+        "sex,age_band",
+        "--threshold",
+        "0.6",
+        "--fmr-target",
+        "1e-2",
+        "--bootstrap",
+        "20",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(biometrics, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert "Face-recognition audit" in html
+    assert "<svg" in html  # heat map and DET curves inline
+    assert 'src="http' not in html and 'href="http' not in html
+    assert "F|old" in html or "old|F" in html
