@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mohtasib"
 
-FOUNDATION = {"errors", "_validation", "_json", "io", "engine", "__init__"}
+FOUNDATION = {"errors", "_validation", "_json", "_binomial", "io", "engine", "__init__"}
 DOMAIN = {"forecast", "feedback", "fairness", "biometrics", "privacy", "ledger", "register"}
 ASSEMBLY = {"audit", "report"}
 EDGE = {"cli", "server"}

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
+
+from mohtasib._binomial import clopper_pearson_interval
 
 __all__ = ["RULE_OF_30", "clopper_pearson_interval", "rule_of_three"]
 
@@ -31,26 +32,6 @@ Float = NDArray[np.float64]
 
 #: Errors needed (Doddington's rule of 30) before a rate is read as precise to +/-30 %.
 RULE_OF_30 = 30
-
-
-def clopper_pearson_interval(
-    k: ArrayLike, n: ArrayLike, *, confidence: float = 0.95
-) -> tuple[Float, Float]:
-    """Clopper-Pearson exact interval for ``k`` errors in ``n`` comparisons.
-
-    Requires ``0 <= k <= n``. Both bounds are NaN where ``n == 0``. The interval
-    treats comparisons as independent trials; comparisons that share a subject
-    are correlated, so the subject-level bootstrap interval is usually wider.
-    """
-    k_arr, n_arr = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    alpha = 1 - confidence
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(k_arr > 0, special.betaincinv(k_arr, n_arr - k_arr + 1, alpha / 2), 0.0)
-        hi = np.where(
-            k_arr < n_arr, special.betaincinv(k_arr + 1, n_arr - k_arr, 1 - alpha / 2), 1.0
-        )
-    empty = n_arr <= 0
-    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
 def rule_of_three(n: ArrayLike) -> Float:

@@ -24,7 +24,9 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special, stats
+from scipy import optimize, stats
+
+from mohtasib._binomial import clopper_pearson_interval
 
 __all__ = [
     "clopper_pearson_interval",
@@ -56,21 +58,6 @@ def wilson_interval(k: ArrayLike, n: ArrayLike, *, confidence: float = 0.95) -> 
         centre = (p + z * z / (2 * n_arr)) / denom
         half = z * np.sqrt(p * (1 - p) / n_arr + z * z / (4 * n_arr * n_arr)) / denom
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
-def clopper_pearson_interval(
-    k: ArrayLike, n: ArrayLike, *, confidence: float = 0.95
-) -> tuple[Float, Float]:
-    """Clopper-Pearson exact interval from Beta quantiles (Clopper & Pearson 1934)."""
-    k_arr, n_arr = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    alpha = 1 - confidence
-    with np.errstate(invalid="ignore"):
-        lo = np.where(k_arr > 0, special.betaincinv(k_arr, n_arr - k_arr + 1, alpha / 2), 0.0)
-        hi = np.where(
-            k_arr < n_arr, special.betaincinv(k_arr + 1, n_arr - k_arr, 1 - alpha / 2), 1.0
-        )
-    empty = n_arr <= 0
-    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
 def proportion_interval(
