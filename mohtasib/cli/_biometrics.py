@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mohtasib import biometrics as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS, emit
+from mohtasib.cli._options import CONTEXT_SETTINGS, emit, format_options
 from mohtasib.errors import ConfigError
 
 __all__ = ["biometrics"]
@@ -80,20 +80,7 @@ def biometrics() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="Interval level.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "html"]),
-    default="json",
-    show_default=True,
-    help="json: the result's stable JSON layout; html: a self-contained one-section report.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@format_options
 def audit_command(
     comparisons: Path,
     matrix: bool,

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from mohtasib import privacy as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS, engine_option
+from mohtasib.cli._options import CONTEXT_SETTINGS, engine_option, format_options
 from mohtasib.errors import ConfigError
 
 __all__ = ["privacy"]
@@ -53,20 +53,7 @@ def _progress(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
     show_default=True,
     help="auto: Urdu cue words are used when a document has Arabic-script text.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "html"]),
-    default="json",
-    show_default=True,
-    help="json: counts as JSON; html: a self-contained page of the counts.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@format_options
 def scan_command(
     source: Path, column: str | None, language: str, fmt: str, out: Path | None
 ) -> None:
@@ -173,20 +160,7 @@ def _columns(text: str) -> list[str]:
     show_default=True,
     help="How many failing equivalence classes to list (smallest first).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "html"]),
-    default="json",
-    show_default=True,
-    help="json: the report's JSON layout; html: a self-contained page.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@format_options
 def kanon_command(
     data: Path,
     qi: str,
