@@ -38,6 +38,7 @@ PUBLIC_MODULES = (
     "mohtasib.engine",
     "mohtasib.fairness",
     "mohtasib.biometrics",
+    "mohtasib.forecast",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
     "mohtasib.privacy",

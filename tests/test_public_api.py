@@ -17,6 +17,7 @@ PUBLIC = [
     "mohtasib.engine",
     "mohtasib.fairness",
     "mohtasib.biometrics",
+    "mohtasib.forecast",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
     "mohtasib.privacy",

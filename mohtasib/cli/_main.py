@@ -43,6 +43,7 @@ def _register() -> None:
     from mohtasib.cli._audit import audit_command, demo_command
     from mohtasib.cli._biometrics import biometrics
     from mohtasib.cli._fairness import fairness
+    from mohtasib.cli._forecast import forecast
     from mohtasib.cli._ledger import ledger
     from mohtasib.cli._privacy import privacy
     from mohtasib.cli._serve import serve_command
@@ -54,6 +55,7 @@ def _register() -> None:
     cli.add_command(serve_command)
     cli.add_command(biometrics)
     cli.add_command(privacy)
+    cli.add_command(forecast)
 
 
 _register()

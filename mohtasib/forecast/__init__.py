@@ -1,0 +1,50 @@
+"""Crime-forecast models on grids and an honest rolling-origin backtest.
+
+Does a hotspot forecast beat a naive count of past crime? Events are gridded
+(:class:`Grid`, :func:`read_events`); forecasters follow scikit-learn
+conventions (``fit(events)`` then ``predict(at, horizon)``).
+"""
+
+from __future__ import annotations
+
+from mohtasib.forecast._backtest import (
+    SCHEMA_VERSION,
+    Backtest,
+    Comparison,
+    Forecaster,
+    ModelScores,
+    backtest,
+)
+from mohtasib.forecast._etas import EtasParameters, GridEtasForecaster, fit_grid_etas
+from mohtasib.forecast._events import GriddedEvents, read_events
+from mohtasib.forecast._grid import Grid, utm_crs
+from mohtasib.forecast._models import (
+    KdeForecaster,
+    NaiveCountForecaster,
+    ProspectiveHotspotForecaster,
+    RetrospectiveHotspotForecaster,
+)
+from mohtasib.forecast._scoring import OriginScores, rank_cells, score_origin
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Backtest",
+    "Comparison",
+    "EtasParameters",
+    "Forecaster",
+    "Grid",
+    "GridEtasForecaster",
+    "GriddedEvents",
+    "KdeForecaster",
+    "ModelScores",
+    "NaiveCountForecaster",
+    "OriginScores",
+    "ProspectiveHotspotForecaster",
+    "RetrospectiveHotspotForecaster",
+    "backtest",
+    "fit_grid_etas",
+    "rank_cells",
+    "read_events",
+    "score_origin",
+    "utm_crs",
+]
