@@ -42,6 +42,7 @@ PUBLIC_MODULES = (
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
     "mohtasib.privacy",
+    "mohtasib.register",
     "mohtasib.server",
     "mohtasib.report",
     "mohtasib.audit",

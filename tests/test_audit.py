@@ -57,7 +57,7 @@ def test_missing_required_key_is_named(tmp_path):
 
 
 def test_unknown_section_lists_the_known_ones(tmp_path):
-    path = _write(tmp_path, {"sections": {"forecast": {}}})
+    path = _write(tmp_path, {"sections": {"weather": {}}})
     with pytest.raises(ConfigError, match="want one of fairness, stops, biometrics"):
         load_config(path)
 
@@ -296,3 +296,93 @@ def test_privacy_config_errors_name_the_key(tmp_path, body, key):
     with pytest.raises(ConfigError) as exc:
         load_config(config)
     assert exc.value.key == key
+
+
+def _events_csv(tmp_path):
+    """GENERATED (SYNTHETIC) events: uniform over a 2 km square plus a planted hotspot."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n, hot = 1500, 500
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    days = np.sort(rng.uniform(0, 120, n + hot))
+    lon = np.concatenate([rng.uniform(74.30, 74.32, n), rng.normal(74.305, 0.0004, hot)])
+    lat = np.concatenate([rng.uniform(31.50, 31.52, n), rng.normal(31.505, 0.0004, hot)])
+    order = rng.permutation(n + hot)
+    frame = pd.DataFrame(
+        {
+            "when": [(start + pd.Timedelta(days=float(d))).isoformat() for d in days],
+            "x": lon[order],
+            "y": lat[order],
+        }
+    )
+    frame.to_csv(tmp_path / "events.csv", index=False)
+
+
+def _forecast(**extra):
+    body = {
+        "data": "events.csv",
+        "time_col": "when",
+        "lon_col": "x",
+        "lat_col": "y",
+        "cell_size": 250,
+        "models": ["naive", "kde"],
+        "train_days": 60,
+        "test_start": "2024-03-15",
+        "test_days": 28,
+        "horizon_days": 7,
+        "coverages": [0.05, 0.2],
+        "n_boot": 50,
+        "random_state": 1,
+        "data_note": "GENERATED (SYNTHETIC) events for a test.",
+    }
+    body.update(extra)
+    return {"title": "t", "sections": {"forecast": body}}
+
+
+def test_forecast_section_runs_and_reports(tmp_path):
+    _events_csv(tmp_path)
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump(_forecast()), encoding="utf-8")
+    run = run_audit(path, out_dir=tmp_path / "out")
+    doc = json.loads(run.json_path.read_text(encoding="utf-8"))
+    result = doc["sections"]["forecast"]["result"]
+    assert result["origins"] == 4
+    assert [m["name"] for m in result["models"]] == ["naive", "kde"]
+    assert result["inputs"][0]["role"] == "events"
+    assert len(result["inputs"][0]["sha256"]) == 64
+    assert doc["inputs"][0]["section"] == "forecast"
+    assert result["min_p_value"] == pytest.approx(2 / 2**4)
+    assert set(result["map"]["flagged"]) == {"naive", "kde"}
+    html = run.html_path.read_text(encoding="utf-8")
+    assert 'id="forecast-scores"' in html
+    assert "GENERATED (SYNTHETIC)" in html
+
+
+def test_forecast_keys_cover_the_backtest_arguments():
+    import inspect
+
+    from mohtasib import forecast
+
+    keys = set(SECTION_KEYS["forecast"]["required"]) | set(SECTION_KEYS["forecast"]["optional"])
+    params = set(inspect.signature(forecast.backtest).parameters)
+    params -= {"events", "baseline", "progress", "map_coverage"}
+    assert params <= keys, f"forecast: config cannot set {sorted(params - keys)}"
+    read = set(inspect.signature(forecast.read_events).parameters) - {"data", "offset", "crs"}
+    assert read <= keys, f"forecast: config cannot set {sorted(read - keys)}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"models": ["naive", "crystal_ball"]}, "crystal_ball"),
+        ({"models": "naive"}, "models"),
+        ({"coverages": 0.05}, "coverages"),
+    ],
+)
+def test_forecast_bad_values_are_config_errors(tmp_path, extra, message):
+    _events_csv(tmp_path)
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump(_forecast(**extra)), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        run_audit(path, out_dir=tmp_path / "out")

@@ -21,6 +21,7 @@ PUBLIC = [
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
     "mohtasib.privacy",
+    "mohtasib.register",
     "mohtasib.server",
     "mohtasib.report",
     "mohtasib.audit",

@@ -83,6 +83,25 @@ SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "retention_periods",
         ),
     },
+    "forecast": {
+        "required": ("data", "test_start"),
+        "optional": (
+            "data_note",
+            "title",
+            "time_col",
+            "lon_col",
+            "lat_col",
+            "tz",
+            "cell_size",
+            "models",
+            "train_days",
+            "test_days",
+            "horizon_days",
+            "coverages",
+            "n_boot",
+            "random_state",
+        ),
+    },
     "privacy": {
         # At least one of scan, anonymity, release; each is a mapping (PRIVACY_PART_KEYS).
         "required": (),

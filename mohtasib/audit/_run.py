@@ -23,6 +23,7 @@ _DEFAULT_TITLES = {
     "biometrics": "Face recognition: error rates by group",
     "ledger": "Access ledger: recorded accesses in the audit period",
     "privacy": "Privacy: personal data, anonymity and differentially private counts",
+    "forecast": "Crime forecasts: hit rates against a naive count of past crime",
 }
 _DEFAULT_NOTE = "The data's provenance was not stated in the audit configuration."
 

@@ -1,19 +1,21 @@
-"""Runners of the fairness, stops, biometrics and ledger sections: config body in, result out."""
+"""Runners of the fairness, stops, biometrics, ledger and forecast sections: body in, result out."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mohtasib import biometrics, fairness, ledger
+from mohtasib import biometrics, fairness, forecast, ledger
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
+from mohtasib.io import sha256_file
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.report import SectionResult
 
-__all__ = ["RUNNERS", "Runner", "config_path"]
+__all__ = ["FORECASTERS", "RUNNERS", "Runner", "config_path"]
 
 
 def config_path(base: Path, body: Mapping[str, Any], key: str) -> Path:
@@ -154,6 +156,75 @@ def _run_ledger(body: Mapping[str, Any], base: Path, engine: str | None) -> Ledg
     )  # fmt: skip
 
 
+#: Forecasters the forecast section can run, by name; ``window`` is ``train_days``.
+FORECASTERS: dict[str, Callable[[float], forecast.Forecaster]] = {
+    "naive": lambda window: forecast.NaiveCountForecaster(window_days=window),
+    "retrospective": lambda window: forecast.RetrospectiveHotspotForecaster(window_days=window),
+    "prospective": lambda window: forecast.ProspectiveHotspotForecaster(),
+    "kde": lambda window: forecast.KdeForecaster(window_days=window),
+    "etas": lambda window: forecast.GridEtasForecaster(),
+}
+
+
+def _day(body: Mapping[str, Any], key: str, tz: str | None) -> float:
+    """``test_start``: a date or time, local to ``tz`` when naive; days since the epoch."""
+    import pandas as pd
+
+    stamp = pd.Timestamp(str(body[key]))
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz or "UTC")
+    return float(stamp.value) / 86_400e9
+
+
+def _run_forecast(body: Mapping[str, Any], base: Path, engine: str | None) -> forecast.Backtest:
+    del engine  # events are gridded with NumPy, not aggregated through Ibis
+    path = config_path(base, body, "data")
+    names = body.get("models", ["naive", "retrospective", "prospective", "kde"])
+    if isinstance(names, str) or not isinstance(names, list) or not names:
+        raise ValueError(f"models: got {names!r}; want a list of {', '.join(FORECASTERS)}")
+    names = [str(n) for n in names]
+    unknown = sorted(set(names) - set(FORECASTERS))
+    if unknown:
+        raise ValueError(f"models: got unknown {unknown}; want some of {', '.join(FORECASTERS)}")
+    if "naive" not in names:
+        names.insert(0, "naive")
+    tz = body.get("tz")
+    train_days = float(body.get("train_days", 365))
+    coverages = body.get("coverages", [0.01, 0.05, 0.1, 0.2])
+    if not isinstance(coverages, list):
+        raise ValueError(f"coverages: got {coverages!r}; want a list of shares in (0, 1]")
+    events, warnings = forecast.read_events(
+        path,
+        time_col=str(body.get("time_col", "date")),
+        lon_col=str(body.get("lon_col", "longitude")),
+        lat_col=str(body.get("lat_col", "latitude")),
+        tz=None if tz is None else str(tz),
+        cell_size=float(body.get("cell_size", 150)),
+    )
+    result = forecast.backtest(
+        events,
+        {name: FORECASTERS[name](train_days) for name in names},
+        test_start=_day(body, "test_start", None if tz is None else str(tz)),
+        test_days=float(body.get("test_days", 90)),
+        horizon_days=float(body.get("horizon_days", 1)),
+        train_days=train_days,
+        coverages=[float(c) for c in coverages],
+        n_boot=int(body.get("n_boot", 1000)),
+        random_state=int(body.get("random_state", 0)),
+    )
+    parameters = {
+        k: v.isoformat() if isinstance(v, dt.date) else v
+        for k, v in body.items()
+        if k not in ("data", "title", "data_note")
+    }
+    return dataclasses.replace(
+        result,
+        warnings=tuple(warnings) + result.warnings,
+        inputs=({"source": str(path), "role": "events", "sha256": sha256_file(path)},),
+        parameters=parameters,
+    )
+
+
 Runner = Callable[[Mapping[str, Any], Path, str | None], SectionResult]
 
 RUNNERS: dict[str, Runner] = {
@@ -161,4 +232,5 @@ RUNNERS: dict[str, Runner] = {
     "stops": _run_stops,
     "biometrics": _run_biometrics,
     "ledger": _run_ledger,
+    "forecast": _run_forecast,
 }

@@ -46,6 +46,7 @@ def _register() -> None:
     from mohtasib.cli._forecast import forecast
     from mohtasib.cli._ledger import ledger
     from mohtasib.cli._privacy import privacy
+    from mohtasib.cli._register import register
     from mohtasib.cli._serve import serve_command
 
     cli.add_command(audit_command)
@@ -56,6 +57,7 @@ def _register() -> None:
     cli.add_command(biometrics)
     cli.add_command(privacy)
     cli.add_command(forecast)
+    cli.add_command(register)
 
 
 _register()

@@ -18,8 +18,9 @@ warnings.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,12 +30,20 @@ from mohtasib._json import json_number, json_pair
 from mohtasib.errors import InputError, InsufficientDataError
 from mohtasib.forecast._events import GriddedEvents
 from mohtasib.forecast._grid import Grid
-from mohtasib.forecast._scoring import OriginScores, score_origin
+from mohtasib.forecast._scoring import OriginScores, rank_cells, score_origin
 
-__all__ = ["SCHEMA_VERSION", "Backtest", "Comparison", "Forecaster", "ModelScores", "backtest"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Backtest",
+    "Comparison",
+    "FlaggedCells",
+    "Forecaster",
+    "ModelScores",
+    "backtest",
+]
 
 #: Version of the JSON layout written by :meth:`Backtest.to_dict`.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _BY_COVERAGE = ("hit_rate", "pai", "pei", "pei_star")
 
@@ -98,8 +107,49 @@ class ModelScores:
 
 
 @dataclass(frozen=True)
+class FlaggedCells:
+    """Which cells each model flagged at one origin, and where the test events fell.
+
+    ``flagged`` holds, per model, the ids (:class:`Grid` cell ids) of the cells
+    flagged at ``coverage``; ``event_cells`` the ids of the cells with at least one
+    event in ``[origin, origin + horizon_days)``. Ties are broken by a generator
+    seeded with the backtest's ``random_state`` (not the scoring stream).
+    """
+
+    origin: float
+    coverage: float
+    flagged: Mapping[str, tuple[int, ...]]
+    event_cells: tuple[int, ...]
+
+    @property
+    def origin_date(self) -> str:
+        """The origin as an ISO 8601 UTC date and time."""
+        return _iso(self.origin)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON view."""
+        return {
+            "origin": self.origin_date,
+            "coverage": self.coverage,
+            "flagged": {k: list(v) for k, v in self.flagged.items()},
+            "event_cells": list(self.event_cells),
+        }
+
+
+def _iso(day: float) -> str:
+    """Days since 1970-01-01 UTC as ``YYYY-MM-DDTHH:MMZ``."""
+    stamp = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=day)
+    return stamp.strftime("%Y-%m-%dT%H:%MZ")
+
+
+@dataclass(frozen=True)
 class Backtest:
-    """The result of :func:`backtest`."""
+    """The result of :func:`backtest`.
+
+    ``inputs`` and ``parameters`` are filled by callers that read a file (the
+    audit job): the events file with its SHA-256, and the settings used.
+    ``n_boot`` is the number of bootstrap resamples and sign flips.
+    """
 
     grid: Grid
     baseline: str
@@ -111,13 +161,41 @@ class Backtest:
     models: tuple[ModelScores, ...]
     warnings: tuple[str, ...]
     kind: str = "forecast_backtest"
+    n_boot: int = 1000
+    map: FlaggedCells | None = None
+    inputs: tuple[Mapping[str, Any], ...] = ()
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
     def model(self, name: str) -> ModelScores:
         """The scores of the model called ``name``."""
         return next(m for m in self.models if m.name == name)
 
+    @property
+    def origin_dates(self) -> tuple[str, ...]:
+        """The origins scored, as ISO 8601 UTC times."""
+        return tuple(_iso(o) for o in self.origins)
+
+    @property
+    def test_end_date(self) -> str | None:
+        """The end of the last test window scored (excluded), as an ISO 8601 UTC time."""
+        return _iso(self.origins[-1] + self.horizon_days) if self.origins else None
+
+    @property
+    def min_p_value(self) -> float:
+        """The smallest p-value the sign-flip test can give with these origins.
+
+        An exact sign-flip test over ``K`` origins cannot go below ``2 / 2**K``;
+        the Monte Carlo version with ``n_boot`` flips cannot go below
+        ``1 / (n_boot + 1)``. The larger of the two.
+        """
+        exact = 2.0 / 2.0 ** len(self.origins) if self.origins else 1.0
+        return max(exact, 1.0 / (self.n_boot + 1.0))
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the stable JSON layout (``schema_version`` 1.0)."""
+        """Return the stable JSON layout (``schema_version`` 1.1).
+
+        1.1 adds ``n_boot``, ``min_p_value``, ``map``, ``inputs`` and ``parameters`` to 1.0.
+        """
         return {
             "schema_version": SCHEMA_VERSION,
             "grid": self.grid.to_dict(),
@@ -130,6 +208,11 @@ class Backtest:
             "n_test_events": self.n_test_events,
             "models": [m.to_dict() for m in self.models],
             "warnings": list(self.warnings),
+            "n_boot": self.n_boot,
+            "min_p_value": json_number(self.min_p_value),
+            "map": None if self.map is None else self.map.to_dict(),
+            "inputs": [dict(i) for i in self.inputs],
+            "parameters": dict(self.parameters),
         }
 
 
@@ -207,6 +290,7 @@ def backtest(
     n_boot: int = 1000,
     random_state: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    map_coverage: float | None = None,
 ) -> Backtest:
     """Score forecasters at rolling origins and compare each with the baseline.
 
@@ -232,6 +316,9 @@ def backtest(
         Seeds tie-breaking in the ranking, the bootstrap and the sign flips.
     progress
         Called as ``progress(done, total)`` after each origin.
+    map_coverage
+        Coverage at which the cells flagged at the last scored origin are kept
+        (:class:`FlaggedCells`, for a map); default the coverage nearest 0.05.
 
     Raises
     ------
@@ -249,6 +336,8 @@ def backtest(
     active = np.flatnonzero(events.grid.active)
     scores: dict[str, list[OriginScores]] = {name: [] for name in models}
     kept: list[float] = []
+    last: dict[str, NDArray[np.float64]] = {}
+    last_observed: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
     n_test = 0
     for i, at in enumerate(origins):
         test = events.between(at, at + horizon_days)
@@ -259,7 +348,9 @@ def backtest(
             train = events.between(at - train_days, at)
             for name, model in models.items():
                 forecast = model.fit(train).predict(at, horizon_days)[active]
+                last[name] = forecast
                 scores[name].append(score_origin(forecast, observed, coverages=coverages, rng=rng))
+            last_observed = observed
         if progress is not None:
             progress(i + 1, len(origins))
     if not kept:
@@ -272,6 +363,19 @@ def backtest(
         _summarise(name, _params(model), scores[name], scores[baseline], idx, rng)
         for name, model in models.items()
     )
+    if map_coverage is None:
+        map_coverage = min(coverages, key=lambda c: abs(c - 0.05))
+    map_rng = np.random.default_rng(random_state)
+    k = max(1, round(map_coverage * active.size))
+    flagged = FlaggedCells(
+        kept[-1],
+        map_coverage,
+        {
+            name: tuple(int(c) for c in np.sort(active[rank_cells(f, map_rng)[:k]]))
+            for name, f in last.items()
+        },
+        tuple(int(c) for c in active[last_observed > 0]),
+    )
     return Backtest(
         events.grid,
         baseline,
@@ -282,6 +386,8 @@ def backtest(
         n_test,
         summaries,
         tuple(warnings),
+        n_boot=n_boot,
+        map=flagged,
     )
 
 

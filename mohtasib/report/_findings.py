@@ -1,4 +1,4 @@
-"""Plain-language findings from a disparity audit, a face-recognition audit, a ledger or privacy.
+"""Plain-language findings from each pillar's result (disparity, faces, ledger, privacy, forecast).
 
 The wording rules (docs/explanation/talking-about-results.md): say what was
 measured, on which data, against which reference, with what uncertainty and
@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from mohtasib.biometrics import BiometricAudit, ErrorRate, GroupErrorRates
 from mohtasib.fairness import DECISION_METRICS, STOP_METRICS, Disparity, DisparityAudit
+from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
+from mohtasib.report._forecast_findings import forecast_findings
 from mohtasib.report._ledger_findings import ledger_findings
 from mohtasib.report._privacy_findings import privacy_findings
 
@@ -73,7 +75,7 @@ def _sentence(d: Disparity, confidence: float, family: int) -> str:
 
 
 def findings(
-    result: DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection,
+    result: DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection | Backtest,
 ) -> list[str]:
     """Plain sentences on what the audit measured; always ending with what it cannot show.
 
@@ -89,6 +91,8 @@ def findings(
         return ledger_findings(result)
     if isinstance(result, PrivacySection):
         return privacy_findings(result)
+    if isinstance(result, Backtest):
+        return forecast_findings(result)
     confidence = float(result.parameters.get("confidence", 0.95))
     marginal = [
         d

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import DisparityAudit
+from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
 from mohtasib.report._findings import (
@@ -27,12 +28,15 @@ from mohtasib.report._findings import (
     fmt_rate,
     fmt_rate_ci,
 )
+from mohtasib.report._forecast_findings import coverage_label, headline_coverage
 from mohtasib.report._model import AuditReport, ReportSection
 from mohtasib.report._plots import (
     calibration_svg,
     cross_group_fmr_svg,
     det_curves_svg,
+    flagged_cells_svg,
     forest_plot_svg,
+    hit_rate_svg,
 )
 from mohtasib.report._privacy_findings import fmt_eps
 
@@ -179,6 +183,46 @@ def _privacy_context(section: ReportSection) -> dict[str, Any]:
     }
 
 
+#: Columns of the forecast table: metric key, label, and whether it is per coverage.
+_FORECAST_METRICS = (
+    ("hit_rate", "hit rate", True),
+    ("pai", "PAI", True),
+    ("pei", "PEI", True),
+    ("pei_star", "PEI*", True),
+    ("log_score", "log score (per cell)", False),
+    ("brier", "Brier score (per cell)", False),
+)
+
+
+def _forecast_context(section: ReportSection) -> dict[str, Any]:
+    result = section.result
+    assert isinstance(result, Backtest)
+    flagged = result.map
+    return {
+        "section": section,
+        "result": result,
+        "metrics": _FORECAST_METRICS,
+        "coverage_label": coverage_label,
+        "headline": headline_coverage(result),
+        "hit_rate_plot": hit_rate_svg(
+            result.models,
+            coverages=result.coverages,
+            baseline=result.baseline,
+            title="Hit rate against share of the area flagged, mean over origins (95 % intervals)",
+        ),
+        "map": None
+        if flagged is None
+        else flagged_cells_svg(
+            result.grid,
+            flagged,
+            title=f"Cells flagged at {coverage_label(flagged.coverage)} of the area, "
+            f"origin {flagged.origin_date}, and the cells with events in the next "
+            f"{result.horizon_days:g} day(s)",
+        ),
+        "findings": findings(result),
+    }
+
+
 #: Per result ``kind``: the section template and the function that builds its context.
 _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "decisions": ("section.html.j2", _disparity_context),
@@ -186,6 +230,7 @@ _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "biometrics": ("section_biometrics.html.j2", _biometrics_context),
     "ledger": ("section_ledger.html.j2", _ledger_context),
     "privacy": ("section_privacy.html.j2", _privacy_context),
+    "forecast_backtest": ("section_forecast.html.j2", _forecast_context),
 }
 
 

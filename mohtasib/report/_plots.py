@@ -8,14 +8,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from mohtasib.biometrics import CrossGroupCell, DetCurve
 from mohtasib.fairness import BAND, CalibrationBin, Disparity
+from mohtasib.forecast import FlaggedCells, Grid, ModelScores
 
-__all__ = ["calibration_svg", "cross_group_fmr_svg", "det_curves_svg", "forest_plot_svg"]
+__all__ = [
+    "calibration_svg",
+    "cross_group_fmr_svg",
+    "det_curves_svg",
+    "flagged_cells_svg",
+    "forest_plot_svg",
+    "hit_rate_svg",
+]
 
 
 _RATIO_TICKS = (0.1, 0.25, 0.5, 0.8, 1.0, 1.25, 2.0, 4.0, 10.0, 25.0, 100.0)
@@ -209,4 +218,110 @@ def det_curves_svg(curves: Sequence[DetCurve], *, title: str) -> str | None:
         ax.grid(True, which="major", color="#e5e5e5", lw=0.6)
         ax.set_title(title, loc="left", fontsize=10)
         ax.legend(frameon=False, fontsize=7, ncol=2 if len(drawn) > 8 else 1)
+        return _to_svg(fig)
+
+
+def hit_rate_svg(
+    models: Sequence[ModelScores], *, coverages: Sequence[float], baseline: str, title: str
+) -> str:
+    """Hit rate against area coverage, one line per model with its interval bars.
+
+    The baseline is drawn in black and thicker; the dotted diagonal is the hit
+    rate equal to the share of the area flagged (what flagging at random gives).
+    """
+    xs = [100 * c for c in coverages]
+    with _style():
+        fig = Figure(figsize=(6.4, 3.8))
+        ax = fig.subplots()
+        palette = matplotlib.colormaps["tab10"]
+        ax.plot(xs, [c for c in coverages], ls=":", color="#999", lw=0.8, label="area share")
+        for i, m in enumerate(models):
+            is_base = m.name == baseline
+            colour = "black" if is_base else palette(i % 10)
+            ys = [m.means[("hit_rate", c)] for c in coverages]
+            ax.plot(
+                xs,
+                ys,
+                marker="o",
+                ms=3.5,
+                lw=2.0 if is_base else 1.1,
+                color=colour,
+                label=f"{m.name} (baseline)" if is_base else m.name,
+            )
+            ax.vlines(
+                xs,
+                [m.cis[("hit_rate", c)][0] for c in coverages],
+                [m.cis[("hit_rate", c)][1] for c in coverages],
+                color=colour,
+                lw=2.2 if is_base else 1.2,
+                alpha=0.7,
+            )
+        ax.set_xlabel("share of the study area flagged (%)")
+        ax.set_ylabel("hit rate (share of test events in flagged cells)")
+        ax.set_xlim(0, max(xs) * 1.05)
+        ax.set_ylim(0, None)
+        ax.grid(True, color="#e5e5e5", lw=0.6)
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.legend(frameon=False, fontsize=7)
+        return _to_svg(fig)
+
+
+def flagged_cells_svg(grid: Grid, flagged: FlaggedCells, *, title: str) -> str:
+    """Map of the cells each model flagged at one origin, one panel per model.
+
+    Cells are drawn in the grid's projected coordinates (metres): light grey the
+    study area (cells where an event was ever recorded), orange a flagged cell
+    without a test event, dark red a flagged cell with one, blue a cell with a
+    test event that was not flagged. The raster is embedded in the SVG.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    names = list(flagged.flagged)
+    base = np.where(grid.active, 1, 0).astype(np.int64)
+    events = np.zeros(grid.n_cells, dtype=bool)
+    events[list(flagged.event_cells)] = True
+    colours = ListedColormap(["white", "#e3e3e3", "#f4a340", "#a50f15", "#3b6fb6"])
+    extent = (
+        grid.x0,
+        grid.x0 + grid.nx * grid.cell_size,
+        grid.y0,
+        grid.y0 + grid.ny * grid.cell_size,
+    )
+    with _style():
+        fig = Figure(figsize=(3.4 * len(names) + 0.4, 5.0))
+        axes = fig.subplots(1, len(names), squeeze=False)[0]
+        for ax, name in zip(axes, names, strict=True):
+            cells = base.copy()
+            hit = np.zeros(grid.n_cells, dtype=bool)
+            hit[list(flagged.flagged[name])] = True
+            cells[hit & ~events] = 2
+            cells[hit & events] = 3
+            cells[~hit & events] = 4
+            ax.imshow(
+                cells.reshape(grid.ny, grid.nx),
+                cmap=colours,
+                vmin=0,
+                vmax=4,
+                origin="lower",
+                extent=extent,
+                interpolation="nearest",
+            )
+            ax.set_title(name, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.spines[:].set_visible(False)
+        fig.legend(
+            handles=[
+                Patch(color="#f4a340", label="flagged, no test event"),
+                Patch(color="#a50f15", label="flagged, test event"),
+                Patch(color="#3b6fb6", label="not flagged, test event"),
+                Patch(color="#e3e3e3", label="study area"),
+            ],
+            loc="lower center",
+            ncol=4,
+            frameon=False,
+            fontsize=7,
+        )
+        fig.suptitle(title, x=0.02, ha="left", fontsize=10)
         return _to_svg(fig)

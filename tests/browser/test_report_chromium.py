@@ -66,7 +66,10 @@ def test_report_dom_has_sections_tables_and_figures(demo_report, tmp_path):
     assert 'id="privacy-scan-totals"' in dom
     assert 'id="privacy-anonymity"' in dom
     assert 'id="privacy-release-counts"' in dom
-    assert dom.count("<svg") >= 11
+    assert 'id="forecast"' in dom
+    assert 'id="forecast-scores"' in dom
+    assert 'id="forecast-map"' in dom
+    assert dom.count("<svg") >= 13
     assert "False positive rate" in dom
     assert "Veil of darkness" in dom
     disclaimer = "it does not certify any system as fair, unbiased or safe."

@@ -134,15 +134,20 @@ def test_demo_writes_report_files(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "report.html").stat().st_size > 10_000
     doc = json.loads((tmp_path / "demo" / "report.json").read_text(encoding="utf-8"))
-    assert set(doc["sections"]) == {"fairness", "stops", "biometrics", "privacy"}
+    sections = {"fairness", "stops", "biometrics", "privacy", "forecast"}
+    assert set(doc["sections"]) == sections
     face = doc["sections"]["biometrics"]["result"]
     assert {g["group"]: (g["fmr_errors"], g["fmr_trials"]) for g in face["groups"]}[
         "0-2|Female"
     ] == (167, 253)
-    assert {i["section"] for i in doc["inputs"]} == {"fairness", "stops", "biometrics", "privacy"}
+    assert {i["section"] for i in doc["inputs"]} == sections
     assert all(len(i["sha256"]) == 64 for i in doc["inputs"])
     private = doc["sections"]["privacy"]["result"]
     assert private["scan"]["documents"] == 200
     assert private["release"]["cells"] == 22 * 12
     assert private["release"]["budget_mode"] == "per_run"
     assert (tmp_path / "demo" / "privacy-budget.json").is_file()
+    backtest = doc["sections"]["forecast"]["result"]
+    assert backtest["origins"] == 8
+    assert [m["name"] for m in backtest["models"]] == ["naive", "kde", "etas"]
+    assert backtest["baseline"] == "naive"
