@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,19 @@ class AuditRun:
     report_sha256: str
 
 
+def _display_base(config_path: Path) -> Path:
+    """The configuration's folder, relative to the working directory when it can be.
+
+    Input files are named in reports by the path they were read from; a relative path keeps
+    the auditor's own folder layout (user names, mount points) out of a published report.
+    """
+    folder = config_path.resolve().parent
+    try:
+        return Path(os.path.relpath(folder))
+    except ValueError:  # another drive on Windows: no relative path exists
+        return folder
+
+
 def run_audit(
     config_path: str | Path,
     *,
@@ -56,7 +70,7 @@ def run_audit(
     is how the report names the configuration (default: the path as given).
     """
     config = load_config(config_path)
-    base = Path(config_path).resolve().parent
+    base = _display_base(Path(config_path))
     engine = engine or config.get("engine")
     sections = []
     runners: dict[str, Runner] = {
