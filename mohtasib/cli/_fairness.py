@@ -1,4 +1,4 @@
-"""``mohtasib fairness audit`` and ``mohtasib fairness stops``."""
+"""``mohtasib fairness audit``, ``mohtasib fairness stops`` and ``mohtasib fairness attention``."""
 
 from __future__ import annotations
 
@@ -170,3 +170,78 @@ def stops_command(
     emit(
         result, fmt=fmt, out=out, title="Stop-and-search audit", data_note=_NOTE.format(source=data)
     )
+
+
+@fairness.command("attention")
+@click.option(
+    "--areas",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="GeoJSON FeatureCollection of areas with population properties per group.",
+)
+@click.option(
+    "--predictions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV/Parquet of points: lat, lon (WGS84) and a count. Default: the areas' count.",
+)
+@click.option("--count-property", default="count", show_default=True, help="Areas' count.")
+@click.option(
+    "--prediction-count-column", default="pred_count", show_default=True, help="Points' count."
+)
+@click.option(
+    "--population-columns", required=True, help="Comma-separated residents-per-group properties."
+)
+@click.option("--total-column", default=None, help="All residents. Default: sum of the groups.")
+@click.option("--reference", default=None, help="Reference group. Default: largest.")
+@click.option("--income-column", default=None, help="Numeric property for income bands.")
+@click.option("--income-bands", type=int, default=4, show_default=True, help="Quantile bands.")
+@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--confidence", type=float, default=0.95, show_default=True, help="Interval level.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap random seed.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json"]),
+    default="json",
+    show_default=True,
+    help="json: the result's stable JSON layout (no HTML template for this result yet).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def attention_command(
+    areas: Path,
+    predictions: Path | None,
+    count_property: str,
+    prediction_count_column: str,
+    population_columns: str,
+    total_column: str | None,
+    reference: str | None,
+    income_column: str | None,
+    income_bands: int,
+    n_boot: int,
+    confidence: float,
+    seed: int,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Place-based attention by residents' group: exposure per 1,000, ratios, Lorenz, Gini."""
+    result = lib.audit_attention(
+        areas,
+        predictions=predictions,
+        count_property=count_property,
+        prediction_count_column=prediction_count_column,
+        population_columns=[c.strip() for c in population_columns.split(",") if c.strip()],
+        total_column=total_column,
+        reference=reference,
+        income_column=income_column,
+        income_bands=income_bands,
+        n_boot=n_boot,
+        confidence=confidence,
+        random_state=seed,
+    )
+    emit(result, fmt=fmt, out=out, title="Attention audit", data_note=_NOTE.format(source=areas))
