@@ -9,6 +9,7 @@ then need O(log n) node reads, never a rehash of the tree.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
@@ -56,38 +57,32 @@ def root_hash(size: int, reader: NodeReader) -> bytes:
     return EMPTY_ROOT if size == 0 else range_hash(0, size, reader)
 
 
-class _Overlay:
-    """Nodes being added in one batch, falling back to the stored nodes."""
-
-    def __init__(self, reader: NodeReader) -> None:
-        self.reader = reader
-        self.new: dict[tuple[int, int], bytes] = {}
-
-    def node(self, level: int, index: int) -> bytes:
-        found = self.new.get((level, index))
-        return found if found is not None else self.reader.node(level, index)
-
-
 def nodes_for_append(
     size: int, leaves: Iterable[bytes], reader: NodeReader
 ) -> list[tuple[int, int, bytes]]:
     """Perfect nodes ``(level, index, hash)`` created by appending ``leaves`` at ``size``.
 
     ``leaves`` are leaf hashes (already ``SHA-256(0x00 || data)``). The caller
-    stores the returned nodes atomically with the new size.
+    stores the returned nodes atomically with the new size. Only left siblings
+    older than this batch are read from ``reader`` (at most one per level).
     """
-    overlay = _Overlay(reader)
+    new: dict[tuple[int, int], bytes] = {}
     out: list[tuple[int, int, bytes]] = []
+    add = out.append
+    sha256 = hashlib.sha256
     index = size
     for leaf in leaves:
-        overlay.new[(0, index)] = leaf
-        out.append((0, index, leaf))
-        level, j = 0, index
+        new[(0, index)] = leaf
+        add((0, index, leaf))
+        level, j, value = 0, index, leaf
         while j & 1:
-            parent = node_hash(overlay.node(level, j - 1), overlay.node(level, j))
+            left = new.get((level, j - 1))
+            if left is None:
+                left = reader.node(level, j - 1)
+            value = sha256(b"\x01" + left + value).digest()  # node_hash(left, value)
             level, j = level + 1, j >> 1
-            overlay.new[(level, j)] = parent
-            out.append((level, j, parent))
+            new[(level, j)] = value
+            add((level, j, value))
         index += 1
     return out
 

@@ -9,6 +9,8 @@ import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nacl.public import PrivateKey
 
 from mohtasib.errors import InputError, VerificationError
@@ -156,3 +158,58 @@ def test_tombstone_leaf_commits_to_index_and_leaf() -> None:
 def test_parse_leaf_rejects_malformed(data: bytes) -> None:
     with pytest.raises(VerificationError):
         parse_leaf(data)
+
+
+def _reference_canonical_json(record: AccessRecord) -> bytes:
+    """The original implementation: json.dumps of to_dict with sorted keys."""
+    return json.dumps(
+        record.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode("utf-8")
+
+
+_AWKWARD = st.text(min_size=1).filter(lambda s: bool(s.strip()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    requester=_AWKWARD,
+    purpose=_AWKWARD,
+    outcome=_AWKWARD,
+    approver=st.none() | _AWKWARD,
+    authority=st.sampled_from(["none", "fir", "warrant", "court_order"]),
+    text=_AWKWARD,
+    offset_minutes=st.integers(-14 * 60, 14 * 60),
+    micro=st.integers(0, 999_999),
+)
+def test_canonical_json_equals_json_dumps_of_to_dict(
+    requester: str,
+    purpose: str,
+    outcome: str,
+    approver: str | None,
+    authority: str,
+    text: str,
+    offset_minutes: int,
+    micro: int,
+) -> None:
+    legal: Fir | Warrant | CourtOrder | None = {
+        "none": None,
+        "fir": Fir(text, 'Civil Lines "Saddar"', "لاہور"),
+        "warrant": Warrant(text, "ATC-1", "J\\K", dt.date(2025, 1, 1), dt.date(2025, 2, 15)),
+        "court_order": CourtOrder(text, "High Court\n\t\u2028"),
+    }[authority]
+    tz = dt.timezone(dt.timedelta(minutes=offset_minutes))
+    record = AccessRecord(
+        requester,
+        "investigating_officer",
+        dt.datetime(2025, 1, 5, 10, 0, 7, micro, tzinfo=tz),
+        "psca-lahore-anpr\x7f\ud7ff",
+        "plate_search",
+        pseudonymise("LEA-1", b"k" * 16),
+        legal,
+        purpose,
+        approver,
+        outcome,
+        "standard",
+    )
+    assert record.canonical_json() == _reference_canonical_json(record)
+    assert record.canonical_json(record.time.isoformat()) == _reference_canonical_json(record)
