@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from mohtasib import biometrics as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS, emit, format_options
+from mohtasib.cli._options import CONTEXT_SETTINGS, emit, format_options, json_options
 from mohtasib.errors import ConfigError
 
 __all__ = ["biometrics"]
@@ -162,17 +162,7 @@ def audit_command(
     help="Similarity scores (a candidate passes if >= threshold) or distances (<=).",
 )
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="Interval level.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json"]),
-    default="json",
-    show_default=True,
-    help="json: the result's stable JSON layout (no HTML view yet).",
-)
-@click.option(
-    "--out", type=_PATH, default=None, help="Write to this file instead of standard output."
-)
+@json_options
 def identify_command(
     candidates: Path,
     searches: Path,

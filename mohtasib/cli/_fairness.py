@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from mohtasib import fairness as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS, emit, engine_option, format_options, parse_pairs
+from mohtasib.cli._options import (
+    CONTEXT_SETTINGS,
+    emit,
+    engine_option,
+    format_options,
+    json_options,
+    parse_pairs,
+)
 from mohtasib.errors import ConfigError
 
 __all__ = ["fairness"]
@@ -199,20 +206,7 @@ def stops_command(
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="Interval level.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap random seed.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json"]),
-    default="json",
-    show_default=True,
-    help="json: the result's stable JSON layout (no HTML template for this result yet).",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@json_options
 def attention_command(
     areas: Path,
     predictions: Path | None,

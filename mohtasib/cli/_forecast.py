@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from mohtasib import forecast as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS, emit
+from mohtasib.cli._options import CONTEXT_SETTINGS, emit, json_options
 from mohtasib.errors import ConfigError
 
 __all__ = ["forecast"]
@@ -91,20 +91,7 @@ def forecast() -> None:
 @click.option("--tz", default=None, help="IANA zone of naive timestamps (America/Chicago).")
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random state.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json"]),
-    default="json",
-    show_default=True,
-    help="json: the result's stable JSON layout.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@json_options
 def backtest_command(
     events: Path,
     cell_size: float,

@@ -13,7 +13,14 @@ from mohtasib.engine import ENGINES
 from mohtasib.errors import ConfigError
 from mohtasib.report import AuditReport, ReportSection, SectionResult, render_html
 
-__all__ = ["CONTEXT_SETTINGS", "emit", "engine_option", "format_options", "parse_pairs"]
+__all__ = [
+    "CONTEXT_SETTINGS",
+    "emit",
+    "engine_option",
+    "format_options",
+    "json_options",
+    "parse_pairs",
+]
 
 #: Settings every command group shares, so ``-h`` works however a command is reached
 #: (click caches each command's help option from the first context that asks for it).
@@ -47,6 +54,24 @@ def format_options(func: F) -> F:
         default="json",
         show_default=True,
         help="json: the result's stable JSON layout; html: a self-contained report.",
+    )(func)
+
+
+def json_options(func: F) -> F:
+    """``--format json`` and ``--out FILE``, for results that have no HTML view yet."""
+    func = click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Write to this file instead of standard output.",
+    )(func)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["json"]),
+        default="json",
+        show_default=True,
+        help="json: the result's stable JSON layout (no HTML view for this result yet).",
     )(func)
 
 
