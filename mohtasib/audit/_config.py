@@ -99,6 +99,7 @@ SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "horizon_days",
             "coverages",
             "n_boot",
+            "block_length",
             "random_state",
         ),
     },

@@ -210,6 +210,7 @@ def _run_forecast(body: Mapping[str, Any], base: Path, engine: str | None) -> fo
         train_days=train_days,
         coverages=[float(c) for c in coverages],
         n_boot=int(body.get("n_boot", 1000)),
+        block_length=int(body["block_length"]) if body.get("block_length") is not None else None,
         random_state=int(body.get("random_state", 0)),
     )
     parameters = {

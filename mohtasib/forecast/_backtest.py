@@ -5,15 +5,19 @@ test period. At each origin every model is refitted on the events of the
 preceding ``train_days`` and scored (see :mod:`mohtasib.forecast._scoring`)
 on the study-area cells against the events of the next ``horizon_days``.
 
-Across origins each metric is summarised by its mean and a percentile bootstrap
-interval over origins (Efron & Tibshirani 1993, ch. 13). Each model's paired
-difference to the baseline (per origin, model minus baseline) gets a bootstrap
-interval and a two-sided sign-flip permutation p-value (Good 2005,
+Across origins each metric is summarised by its mean and a percentile
+circular block bootstrap interval over origins (Künsch 1989, Annals of
+Statistics 17:1217-1241; Politis & Romano 1992, "A circular block-resampling
+procedure for stationary data"; block length ``round(K ** (1/3))`` for ``K`` origins, the order
+Hall, Horowitz & Jing 1995 give for variance and interval estimation). Each
+model's paired difference to the baseline (per origin, model minus baseline)
+gets the same block-bootstrap interval and a two-sided sign-flip permutation
+p-value in which whole blocks of consecutive origins flip together (Good 2005,
 "Permutation, Parametric and Bootstrap Tests of Hypotheses", sec. 3.6.2).
-Both treat origins as exchangeable; consecutive origins share training data
-and nearby events, so the intervals are likely too narrow when origins are
-close together. Origins with no test event are skipped and counted in the
-warnings.
+Blocks absorb the dependence between neighbouring origins (shared training
+data, nearby events); dependence at longer range is not modelled, so the
+intervals may still be optimistic. Origins with no test event are skipped and
+counted in the warnings.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ __all__ = [
 ]
 
 #: Version of the JSON layout written by :meth:`Backtest.to_dict`.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 _BY_COVERAGE = ("hit_rate", "pai", "pei", "pei_star")
 
@@ -148,7 +152,8 @@ class Backtest:
 
     ``inputs`` and ``parameters`` are filled by callers that read a file (the
     audit job): the events file with its SHA-256, and the settings used.
-    ``n_boot`` is the number of bootstrap resamples and sign flips.
+    ``n_boot`` is the number of bootstrap resamples and sign flips;
+    ``block_length`` the number of consecutive origins resampled (and flipped) together.
     """
 
     grid: Grid
@@ -162,6 +167,7 @@ class Backtest:
     warnings: tuple[str, ...]
     kind: str = "forecast_backtest"
     n_boot: int = 1000
+    block_length: int = 1
     map: FlaggedCells | None = None
     inputs: tuple[Mapping[str, Any], ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
@@ -184,17 +190,19 @@ class Backtest:
     def min_p_value(self) -> float:
         """The smallest p-value the sign-flip test can give with these origins.
 
-        An exact sign-flip test over ``K`` origins cannot go below ``2 / 2**K``;
-        the Monte Carlo version with ``n_boot`` flips cannot go below
-        ``1 / (n_boot + 1)``. The larger of the two.
+        An exact sign-flip test over ``B`` blocks of origins cannot go below
+        ``2 / 2**B``; the Monte Carlo version with ``n_boot`` flips cannot go
+        below ``1 / (n_boot + 1)``. The larger of the two.
         """
-        exact = 2.0 / 2.0 ** len(self.origins) if self.origins else 1.0
+        blocks = -(-len(self.origins) // max(self.block_length, 1))
+        exact = 2.0 / 2.0**blocks if self.origins else 1.0
         return max(exact, 1.0 / (self.n_boot + 1.0))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the stable JSON layout (``schema_version`` 1.1).
 
-        1.1 adds ``n_boot``, ``min_p_value``, ``map``, ``inputs`` and ``parameters`` to 1.0.
+        1.1 adds ``n_boot``, ``min_p_value``, ``map``, ``inputs`` and ``parameters`` to 1.0;
+        1.2 adds ``block_length``.
         """
         return {
             "schema_version": SCHEMA_VERSION,
@@ -209,6 +217,7 @@ class Backtest:
             "models": [m.to_dict() for m in self.models],
             "warnings": list(self.warnings),
             "n_boot": self.n_boot,
+            "block_length": self.block_length,
             "min_p_value": json_number(self.min_p_value),
             "map": None if self.map is None else self.map.to_dict(),
             "inputs": [dict(i) for i in self.inputs],
@@ -222,11 +231,33 @@ def _bootstrap_ci(values: NDArray[np.float64], idx: NDArray[np.int64]) -> tuple[
     return float(lo), float(hi)
 
 
+def block_indices(
+    n: int, *, n_boot: int, block: int, rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Circular block bootstrap resamples of ``range(n)``, one per row.
+
+    Each row joins ``ceil(n / block)`` blocks of ``block`` consecutive indices,
+    wrapping past the end, with random starts, and keeps the first ``n``
+    (Politis & Romano 1992, the circular variant of Künsch's moving blocks, which
+    weights every origin equally). ``block == 1`` is the ordinary bootstrap.
+    """
+    block = min(max(block, 1), n)
+    count = -(-n // block)
+    starts = rng.integers(0, n, size=(n_boot, count))
+    rows = (starts[:, :, None] + np.arange(block)).reshape(n_boot, count * block) % n
+    return rows[:, :n].astype(np.int64)
+
+
 def _compare(
-    diff: NDArray[np.float64], idx: NDArray[np.int64], rng: np.random.Generator
+    diff: NDArray[np.float64],
+    idx: NDArray[np.int64],
+    rng: np.random.Generator,
+    block: int,
 ) -> Comparison:
     observed = float(diff.mean())
-    signs = rng.choice(np.array([-1.0, 1.0]), size=(idx.shape[0], diff.size))
+    count = -(-diff.size // block)
+    block_signs = rng.choice(np.array([-1.0, 1.0]), size=(idx.shape[0], count))
+    signs = np.repeat(block_signs, block, axis=1)[:, : diff.size]
     flipped = np.abs((signs * diff).mean(axis=1))
     p = (1.0 + float(np.sum(flipped >= abs(observed) - 1e-12))) / (idx.shape[0] + 1.0)
     return Comparison(observed, _bootstrap_ci(diff, idx), p)
@@ -245,6 +276,7 @@ def _summarise(
     base: Sequence[OriginScores],
     idx: NDArray[np.int64],
     rng: np.random.Generator,
+    block: int,
 ) -> ModelScores:
     keys: list[tuple[str, float | None]] = [
         (m, c) for m in _BY_COVERAGE for c in scores[0].hit_rate
@@ -253,7 +285,7 @@ def _summarise(
     means = {k: float(_series(scores, *k).mean()) for k in keys}
     cis = {k: _bootstrap_ci(_series(scores, *k), idx) for k in keys}
     vs = {
-        c: _compare(_series(scores, "hit_rate", c) - _series(base, "hit_rate", c), idx, rng)
+        c: _compare(_series(scores, "hit_rate", c) - _series(base, "hit_rate", c), idx, rng, block)
         for c in scores[0].hit_rate
     }
     return ModelScores(name, params, means, cis, vs)
@@ -291,6 +323,7 @@ def backtest(
     random_state: int = 0,
     progress: Callable[[int, int], None] | None = None,
     map_coverage: float | None = None,
+    block_length: int | None = None,
 ) -> Backtest:
     """Score forecasters at rolling origins and compare each with the baseline.
 
@@ -312,6 +345,9 @@ def backtest(
         The name of the model every other model is compared with.
     n_boot
         Bootstrap resamples and sign flips.
+    block_length
+        Consecutive origins resampled and sign-flipped together; default
+        ``round(K ** (1/3))`` for ``K`` scored origins (1 gives the ordinary bootstrap).
     random_state
         Seeds tie-breaking in the ranking, the bootstrap and the sign flips.
     progress
@@ -323,7 +359,7 @@ def backtest(
     Raises
     ------
     InputError
-        Bad periods or coverages, or no ``baseline`` among ``models``.
+        Bad periods, coverages or block length, or no ``baseline`` among ``models``.
     InsufficientDataError
         Too little history for ``train_days``, or no test events at all.
     """
@@ -331,6 +367,8 @@ def backtest(
         raise InputError(f"got models {sorted(models)}; want the baseline {baseline!r} among them")
     if not coverages or not all(0 < c <= 1 for c in coverages):
         raise InputError(f"got coverages {list(coverages)}; want each in (0, 1]")
+    if block_length is not None and block_length < 1:
+        raise InputError(f"got block_length {block_length}; want a whole number of origins >= 1")
     origins = _origins(events, test_start, test_days, horizon_days, train_days)
     rng = np.random.default_rng(random_state)
     active = np.flatnonzero(events.grid.active)
@@ -358,9 +396,10 @@ def backtest(
     warnings = []
     if len(kept) < len(origins):
         warnings.append(f"{len(origins) - len(kept)} origin(s) without test events skipped")
-    idx = rng.integers(0, len(kept), size=(n_boot, len(kept)))
+    block = block_length if block_length is not None else max(1, round(len(kept) ** (1 / 3)))
+    idx = block_indices(len(kept), n_boot=n_boot, block=block, rng=rng)
     summaries = tuple(
-        _summarise(name, _params(model), scores[name], scores[baseline], idx, rng)
+        _summarise(name, _params(model), scores[name], scores[baseline], idx, rng, block)
         for name, model in models.items()
     )
     if map_coverage is None:
@@ -387,6 +426,7 @@ def backtest(
         summaries,
         tuple(warnings),
         n_boot=n_boot,
+        block_length=block,
         map=flagged,
     )
 

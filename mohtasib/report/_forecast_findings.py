@@ -96,11 +96,13 @@ def forecast_findings(result: Backtest) -> list[str]:
     if others:
         out.append(_beyond(result, others))
     out.append(
-        f"Intervals are 95 % percentile bootstrap intervals over origins ({result.n_boot:,} "
-        f"resamples); p-values come from a sign-flip test of the paired differences. With "
+        f"Intervals are 95 % circular block bootstrap intervals over origins ({result.n_boot:,} "
+        f"resamples, blocks of {result.block_length} consecutive origins); p-values come from "
+        "a sign-flip test of the paired differences in which whole blocks flip together. With "
         f"{len(result.origins)} origins the smallest possible p is {result.min_p_value:.3g}. "
-        "Consecutive origins share most of their training data and nearby events, so they are "
-        "not independent: the intervals are optimistic (too narrow) and the p-values too small."
+        "Consecutive origins share most of their training data and nearby events; the blocks "
+        "absorb that dependence between neighbours only, so the intervals may still be "
+        "optimistic (too narrow) and the p-values too small."
     )
     if result.warnings:
         out.append("Input checks: " + "; ".join(result.warnings) + ".")

@@ -135,3 +135,30 @@ def test_chicago_naive_count_one_origin_7_and_28_days(shared_data) -> None:  # t
     # for its own origin and cell set, which this test does not reproduce.
     assert found[7] == pytest.approx(0.1975, abs=0.002)
     assert found[28] == pytest.approx(0.2291, abs=0.002)
+
+
+def test_block_indices_wrap_and_keep_blocks_together():
+    import numpy as np
+
+    from mohtasib.forecast._backtest import block_indices
+
+    rows = block_indices(7, n_boot=200, block=3, rng=np.random.default_rng(1))
+    assert rows.shape == (200, 7)
+    assert rows.min() >= 0 and rows.max() <= 6
+    # Within each block of three the indices are consecutive, modulo the number of origins.
+    for row in rows:
+        for start in (0, 3):
+            assert (row[start + 1] - row[start]) % 7 == 1
+            assert (row[start + 2] - row[start + 1]) % 7 == 1
+    # Every origin can start a block (circular: the last origins are not under-weighted).
+    assert set(rows[:, 0].tolist()) == set(range(7))
+
+
+def test_block_length_one_is_the_ordinary_bootstrap():
+    import numpy as np
+
+    from mohtasib.forecast._backtest import block_indices
+
+    rows = block_indices(5, n_boot=50, block=1, rng=np.random.default_rng(2))
+    assert rows.shape == (50, 5)
+    assert len({tuple(r) for r in rows}) > 40

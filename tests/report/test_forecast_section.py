@@ -67,7 +67,8 @@ def test_findings_state_rates_intervals_and_the_test_s_limits(result):
     )
     assert f"against the naive count's {naive.means[('hit_rate', 0.05)]:.3f}" in text
     assert "p = " in text
-    assert f"With 5 origins the smallest possible p is {2 / 2**5:.3g}" in text
+    # 5 origins in blocks of round(5 ** (1/3)) = 2 make 3 blocks: no p below 2 / 2**3.
+    assert f"With 5 origins the smallest possible p is {2 / 2**3:.3g}" in text
     assert "share most of their training data" in text
     assert "optimistic" in text
     for word in ("works", "accurate", "predicts crime."):
@@ -76,7 +77,8 @@ def test_findings_state_rates_intervals_and_the_test_s_limits(result):
 
 
 def test_min_p_value_is_the_larger_of_exact_and_monte_carlo(result):
-    assert result.min_p_value == pytest.approx(max(2 / 2**5, 1 / 101))
+    assert result.block_length == 2
+    assert result.min_p_value == pytest.approx(max(2 / 2**3, 1 / 101))
 
 
 def test_section_html_has_table_with_intervals_baseline_plot_and_map(result):
@@ -103,7 +105,7 @@ def test_whole_report_renders_and_loads_nothing(result):
     report = AuditReport("t", "2026-01-01T00:00:00+00:00", (_section(result),))
     html = render_html(report)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert report.to_dict()["sections"]["forecast"]["result"]["schema_version"] == "1.1"
+    assert report.to_dict()["sections"]["forecast"]["result"]["schema_version"] == "1.2"
 
 
 def test_coverage_label():
