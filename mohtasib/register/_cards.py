@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from mohtasib.errors import InputError
+from mohtasib.register._assessment import Assessment, assess
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -71,10 +72,14 @@ class SystemCard:
         The card as a JSON-compatible mapping (YAML dates become ISO strings).
     source
         The file the card was read from.
+    assessment
+        The impact assessment recomputed from the answers file the card names in
+        ``risk_and_impact.impact_assessment`` (None when it names none).
     """
 
     data: Mapping[str, Any]
     source: str
+    assessment: Assessment | None = None
 
     @property
     def system_id(self) -> str:
@@ -139,6 +144,76 @@ def _errors(data: Any) -> list[CardError]:
     return [CardError(_json_path(e.absolute_path), e.message) for e in found]
 
 
+_STORED = "$.risk_and_impact.impact_assessment"
+
+
+def _stored_assessment(data: Any, source: str | Path) -> tuple[Assessment | None, list[CardError]]:
+    """Recompute the impact assessment a card stores and compare it with what the card says.
+
+    The card names its answers file (relative to the card's folder) and the result
+    it claims; the result is recomputed with :func:`~mohtasib.register.assess`, so
+    a card cannot carry a level its own answers do not give.
+    """
+    risk = data.get("risk_and_impact") if isinstance(data, Mapping) else None
+    stored = risk.get("impact_assessment") if isinstance(risk, Mapping) else None
+    if not isinstance(stored, Mapping):
+        return None, []
+    answers_path = Path(source).parent / str(stored["answers"])
+    try:
+        doc = yaml.safe_load(answers_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        return None, [CardError(f"{_STORED}.answers", f"cannot read {answers_path}: {exc}")]
+    errors = []
+    if isinstance(doc, Mapping) and doc.get("system", data["record"]["id"]) != data["record"]["id"]:
+        errors.append(
+            CardError(
+                f"{_STORED}.answers",
+                f"the answers file is for system {doc['system']!r}, not {data['record']['id']!r}",
+            )
+        )
+    try:
+        result = assess(answers_path)
+    except InputError as exc:
+        return None, [*errors, CardError(f"{_STORED}.answers", str(exc))]
+    if result.questionnaire != stored["questionnaire"]:
+        errors.append(
+            CardError(
+                f"{_STORED}.questionnaire",
+                f"the card names "
+                f"{stored['questionnaire']!r}; the answers were scored with "
+                f"{result.questionnaire!r}",
+            )
+        )
+    if result.unanswered_required:
+        errors.append(
+            CardError(
+                f"{_STORED}.answers",
+                "required question(s) unanswered: " + ", ".join(result.unanswered_required),
+            )
+        )
+    claims = {
+        "level": result.level,
+        "adjusted_score": result.adjusted_score,
+        "raw_max": result.raw_max,
+    }
+    for key, value in claims.items():
+        if key in stored and stored[key] != value:
+            errors.append(
+                CardError(
+                    f"{_STORED}.{key}", f"the card says {stored[key]!r}; its answers give {value!r}"
+                )
+            )
+    level = risk.get("impact_level") if isinstance(risk, Mapping) else None
+    if level is not None and level != result.level:
+        errors.append(
+            CardError(
+                "$.risk_and_impact.impact_level",
+                f"the card says {level!r}; its impact assessment gives {result.level!r}",
+            )
+        )
+    return result, errors
+
+
 def validate_card(path: str | Path) -> list[CardError]:
     """Every schema violation in a system card, each with its JSON path.
 
@@ -151,13 +226,17 @@ def validate_card(path: str | Path) -> list[CardError]:
     -------
     list of CardError
         Empty when the card is valid; otherwise all violations, never only the first.
+        A card that stores an impact assessment is also checked against it: the
+        result is recomputed from the answers file and any difference is an error.
 
     Raises
     ------
     InputError
         When the file cannot be read or is not valid YAML.
     """
-    return _errors(_read_yaml(path))
+    data = _read_yaml(path)
+    errors = _errors(data)
+    return errors if errors else _stored_assessment(data, path)[1]
 
 
 def load_card(path: str | Path) -> SystemCard:
@@ -166,15 +245,18 @@ def load_card(path: str | Path) -> SystemCard:
     Raises
     ------
     InputError
-        When the file is unreadable, not YAML, or violates the schema; the
-        message lists every violation with its JSON path.
+        When the file is unreadable, not YAML, violates the schema, or stores an
+        impact assessment its answers do not give; the message lists every
+        violation with its JSON path.
     """
     data = _read_yaml(path)
     errors = _errors(data)
+    result, mismatches = (None, []) if errors else _stored_assessment(data, path)
+    errors += mismatches
     if errors:
         listed = "; ".join(str(e) for e in errors)
         raise InputError(f"{len(errors)} schema error(s): {listed}", source=str(path))
-    return SystemCard(data=data, source=str(path))
+    return SystemCard(data=data, source=str(path), assessment=result)
 
 
 def _has_children(schema: Mapping[str, Any]) -> bool:

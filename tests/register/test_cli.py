@@ -64,7 +64,7 @@ def test_export_writes_a_self_contained_site(tmp_path: Path):
     result = _run("export", *cards, "--public", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     pages = sorted(tmp_path.glob("*.html"))
-    assert len(pages) == 6 and len(list(tmp_path.glob("*.json"))) == 5
+    assert len(pages) == 12 and len(list(tmp_path.glob("*.json"))) == 6
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"https?:", text), page.name
