@@ -25,6 +25,7 @@ _DEFAULT_TITLES = {
     "ledger": "Access ledger: recorded accesses in the audit period",
     "privacy": "Privacy: personal data, anonymity and differentially private counts",
     "forecast": "Crime forecasts: hit rates against a naive count of past crime",
+    "attention": "Place-based attention: predictions by residents' group",
 }
 _DEFAULT_NOTE = "The data's provenance was not stated in the audit configuration."
 

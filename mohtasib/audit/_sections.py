@@ -1,4 +1,4 @@
-"""Runners of the fairness, stops, biometrics, ledger and forecast sections: body in, result out."""
+"""Runners of the fairness, stops, biometrics, ledger, forecast and attention sections."""
 
 from __future__ import annotations
 
@@ -226,6 +226,40 @@ def _run_forecast(body: Mapping[str, Any], base: Path, engine: str | None) -> fo
     )
 
 
+def _run_attention(
+    body: Mapping[str, Any], base: Path, engine: str | None
+) -> fairness.AttentionAudit:
+    del engine  # areas are GeoJSON and points are joined with shapely, not through Ibis
+    columns = body["population_columns"]
+    if isinstance(columns, str):
+        columns = [c.strip() for c in columns.split(",")]
+    files = {
+        k: config_path(base, body, k) if body.get(k) else None for k in ("predictions", "crime")
+    }
+    seed = body.get("random_state", 0)
+    return fairness.audit_attention(
+        config_path(base, body, "areas"),
+        predictions=files["predictions"],
+        crime=files["crime"],
+        count_property=str(body.get("count_property", "count")),
+        prediction_count_column=str(body.get("prediction_count_column", "pred_count")),
+        prediction_date_column=body.get("date_column"),
+        crime_count_column=body.get("crime_count_column"),
+        areas_crs=body.get("areas_crs"),
+        points_crs=body.get("points_crs"),
+        population_columns=[str(c) for c in columns],
+        total_column=body.get("total_column"),
+        reference=body.get("reference"),
+        income_column=body.get("income_column"),
+        income_per=body.get("income_per"),
+        income_bands=int(body.get("income_bands", 4)),
+        n_boot=int(body.get("n_boot", 1000)),
+        block_length=int(body.get("block_length", 7)),
+        confidence=float(body.get("confidence", 0.95)),
+        random_state=None if seed is None else int(seed),
+    )
+
+
 Runner = Callable[[Mapping[str, Any], Path, str | None], SectionResult]
 
 RUNNERS: dict[str, Runner] = {
@@ -234,4 +268,5 @@ RUNNERS: dict[str, Runner] = {
     "biometrics": _run_biometrics,
     "ledger": _run_ledger,
     "forecast": _run_forecast,
+    "attention": _run_attention,
 }

@@ -12,7 +12,6 @@ from mohtasib.cli._options import (
     emit,
     engine_option,
     format_options,
-    json_options,
     parse_pairs,
 )
 from mohtasib.errors import ConfigError
@@ -190,52 +189,88 @@ def stops_command(
     "--predictions",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="CSV/Parquet of points: lat, lon (WGS84) and a count. Default: the areas' count.",
+    help="CSV/Parquet of points: lat, lon and a count. Default: the areas' count.",
 )
 @click.option("--count-property", default="count", show_default=True, help="Areas' count.")
 @click.option(
     "--prediction-count-column", default="pred_count", show_default=True, help="Points' count."
 )
 @click.option(
+    "--date-column", default=None, help="Date column of --predictions: adds a bootstrap over days."
+)
+@click.option(
+    "--block-length", type=int, default=7, show_default=True, help="Days per bootstrap block."
+)
+@click.option(
+    "--crime",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV/Parquet of recorded-crime events (lat, lon): compare with crime shares too.",
+)
+@click.option("--crime-count-column", default=None, help="Count per --crime row. Default: 1.")
+@click.option("--areas-crs", default=None, help="CRS of the areas if not WGS84 (EPSG:26971).")
+@click.option("--points-crs", default=None, help="CRS of the points if not WGS84.")
+@click.option(
     "--population-columns", required=True, help="Comma-separated residents-per-group properties."
 )
 @click.option("--total-column", default=None, help="All residents. Default: sum of the groups.")
 @click.option("--reference", default=None, help="Reference group. Default: largest.")
 @click.option("--income-column", default=None, help="Numeric property for income bands.")
+@click.option("--income-per", default=None, help="Property dividing --income-column (a share).")
 @click.option("--income-bands", type=int, default=4, show_default=True, help="Quantile bands.")
 @click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="Interval level.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap random seed.")
-@json_options
+@click.option("--data-note", default=None, help="What the data are (printed in the HTML report).")
+@format_options
 def attention_command(
     areas: Path,
     predictions: Path | None,
     count_property: str,
     prediction_count_column: str,
+    date_column: str | None,
+    block_length: int,
+    crime: Path | None,
+    crime_count_column: str | None,
+    areas_crs: str | None,
+    points_crs: str | None,
     population_columns: str,
     total_column: str | None,
     reference: str | None,
     income_column: str | None,
+    income_per: str | None,
     income_bands: int,
     n_boot: int,
     confidence: float,
     seed: int,
+    data_note: str | None,
     fmt: str,
     out: Path | None,
 ) -> None:
-    """Place-based attention by residents' group: exposure per 1,000, ratios, Lorenz, Gini."""
+    """Place-based attention by residents' group: shares, exposure ratios, Lorenz, Gini.
+
+    Optionally against recorded crime (--crime) and over days (--date-column).
+    """
     result = lib.audit_attention(
         areas,
         predictions=predictions,
         count_property=count_property,
         prediction_count_column=prediction_count_column,
+        prediction_date_column=date_column,
+        crime=crime,
+        crime_count_column=crime_count_column,
+        areas_crs=areas_crs,
+        points_crs=points_crs,
         population_columns=[c.strip() for c in population_columns.split(",") if c.strip()],
         total_column=total_column,
         reference=reference,
         income_column=income_column,
+        income_per=income_per,
         income_bands=income_bands,
         n_boot=n_boot,
+        block_length=block_length,
         confidence=confidence,
         random_state=seed,
     )
-    emit(result, fmt=fmt, out=out, title="Attention audit", data_note=_NOTE.format(source=areas))
+    note = data_note or _NOTE.format(source=areas)
+    emit(result, fmt=fmt, out=out, title="Attention audit", data_note=note)

@@ -17,7 +17,7 @@ __all__ = [
 ]
 
 #: Version of the JSON layout written by :meth:`AttentionAudit.to_dict`.
-ATTENTION_SCHEMA_VERSION = "1.0"
+ATTENTION_SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,20 @@ class GroupAttention:
     ``attention`` is the group's attributed attention ``Σ_a c_a · p_{g,a} / P_a``;
     ``per_1000`` is that over the group's population times 1,000 (the
     population-weighted exposure); ``ratio`` is ``per_1000`` over the reference
-    group's, with a percentile bootstrap interval over areas (``ratio_ci``).
+    group's, with a percentile bootstrap interval over areas (``ratio_ci``) and,
+    where predictions carry dates, over days in moving blocks (``ratio_ci_days``).
+    ``attention_share_ci`` is the bootstrap interval over areas of ``attention_share``.
+
+    With recorded crime: ``crime_share`` is the group's share of recorded crime,
+    attributed by residence like attention; ``per_crime_ratio`` is the group's
+    attention per recorded crime over the reference group's, with a bootstrap
+    interval over areas (``per_crime_ratio_ci``).
+
+    ``most_targeted_share``, ``least_targeted_share`` and ``top_decile_share``
+    are the group's share of the residents of the most-targeted 5 %, the
+    least-targeted 5 % and the top decile of areas by attention, The Markup's
+    comparison (:mod:`mohtasib.fairness._attention_markup`); compare them with
+    ``population_share``, the group's share in all areas.
     """
 
     group: str
@@ -38,6 +51,14 @@ class GroupAttention:
     per_1000: float | None
     ratio: float | None
     ratio_ci: tuple[float, float] | None
+    attention_share_ci: tuple[float, float] | None = None
+    ratio_ci_days: tuple[float, float] | None = None
+    crime_share: float | None = None
+    per_crime_ratio: float | None = None
+    per_crime_ratio_ci: tuple[float, float] | None = None
+    most_targeted_share: float | None = None
+    least_targeted_share: float | None = None
+    top_decile_share: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON view."""
@@ -50,6 +71,14 @@ class GroupAttention:
             "per_1000": json_number(self.per_1000),
             "ratio_to_reference": json_number(self.ratio),
             "ratio_ci": json_pair(self.ratio_ci),
+            "attention_share_ci": json_pair(self.attention_share_ci),
+            "ratio_ci_days": json_pair(self.ratio_ci_days),
+            "crime_share": json_number(self.crime_share),
+            "per_crime_ratio_to_reference": json_number(self.per_crime_ratio),
+            "per_crime_ratio_ci": json_pair(self.per_crime_ratio_ci),
+            "most_targeted_share": json_number(self.most_targeted_share),
+            "least_targeted_share": json_number(self.least_targeted_share),
+            "top_decile_share": json_number(self.top_decile_share),
         }
 
 
@@ -106,7 +135,11 @@ class AttentionAudit:
     """Result of :func:`mohtasib.fairness.audit_attention`.
 
     ``warnings`` counts what was left out (areas with no residents, prediction
-    points outside every area); ``n_areas`` counts the areas with residents.
+    points outside every area) and what was converted (a CRS); ``n_areas`` counts
+    the areas with residents. ``n_days`` is the number of calendar days spanned
+    by dated predictions (None without dates) and ``block_length`` the days per
+    block of the day bootstrap; ``total_crime`` is the recorded crime in areas
+    with residents (None when no crime events were given).
     """
 
     reference: str
@@ -120,14 +153,26 @@ class AttentionAudit:
     confidence: float
     inputs: tuple[InputFile, ...]
     warnings: tuple[str, ...]
+    n_days: int | None = None
+    block_length: int | None = None
+    total_crime: float | None = None
     kind: str = "attention"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The interval settings, as other results' ``parameters`` (read by the report)."""
+        return {
+            "confidence": self.confidence,
+            "n_boot": self.n_boot,
+            "block_length_days": self.block_length,
+        }
 
     def by_group(self) -> dict[str, GroupAttention]:
         """The groups keyed by name."""
         return {g.group: g for g in self.groups}
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the stable JSON layout (``schema_version`` 1.0)."""
+        """Return the stable JSON layout (``schema_version`` 1.1: 1.0 plus days and crime)."""
         return {
             "schema_version": ATTENTION_SCHEMA_VERSION,
             "kind": self.kind,
@@ -138,7 +183,14 @@ class AttentionAudit:
             "reference": self.reference,
             "total_attention": json_number(self.total_attention),
             "n_areas": self.n_areas,
-            "bootstrap": {"n_boot": self.n_boot, "confidence": self.confidence, "over": "areas"},
+            "bootstrap": {
+                "n_boot": self.n_boot,
+                "confidence": self.confidence,
+                "over": "areas" if self.n_days is None else "areas; days in moving blocks",
+                "n_days": self.n_days,
+                "block_length_days": self.block_length,
+            },
+            "total_crime": json_number(self.total_crime),
             "groups": [g.to_dict() for g in self.groups],
             "lorenz": self.lorenz.to_dict(),
             "income_column": self.income_column,

@@ -9,12 +9,19 @@ module only selects and formats numbers the result already holds.
 from __future__ import annotations
 
 from mohtasib.biometrics import BiometricAudit, ErrorRate, GroupErrorRates
-from mohtasib.fairness import DECISION_METRICS, STOP_METRICS, Disparity, DisparityAudit
+from mohtasib.fairness import (
+    DECISION_METRICS,
+    STOP_METRICS,
+    AttentionAudit,
+    Disparity,
+)
 from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
+from mohtasib.report._attention_findings import attention_findings
 from mohtasib.report._forecast_findings import forecast_findings
 from mohtasib.report._ledger_findings import ledger_findings
+from mohtasib.report._model import SectionResult
 from mohtasib.report._privacy_findings import privacy_findings
 
 __all__ = ["METRIC_LABELS", "findings", "fmt_ci", "fmt_p", "fmt_rate", "fmt_rate_ci"]
@@ -74,9 +81,7 @@ def _sentence(d: Disparity, confidence: float, family: int) -> str:
     )
 
 
-def findings(
-    result: DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection | Backtest,
-) -> list[str]:
+def findings(result: SectionResult) -> list[str]:
     """Plain sentences on what the audit measured; always ending with what it cannot show.
 
     For a disparity audit: the comparisons of single attributes that fall outside
@@ -93,6 +98,8 @@ def findings(
         return privacy_findings(result)
     if isinstance(result, Backtest):
         return forecast_findings(result)
+    if isinstance(result, AttentionAudit):
+        return attention_findings(result)
     confidence = float(result.parameters.get("confidence", 0.95))
     marginal = [
         d

@@ -20,6 +20,7 @@ from mohtasib.fairness import DisparityAudit
 from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
+from mohtasib.report._attention_findings import attention_context
 from mohtasib.report._findings import (
     METRIC_LABELS,
     findings,
@@ -231,6 +232,7 @@ _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "ledger": ("section_ledger.html.j2", _ledger_context),
     "privacy": ("section_privacy.html.j2", _privacy_context),
     "forecast_backtest": ("section_forecast.html.j2", _forecast_context),
+    "attention": ("section_attention.html.j2", attention_context),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from mohtasib import __version__
 from mohtasib.biometrics import BiometricAudit
-from mohtasib.fairness import DisparityAudit
+from mohtasib.fairness import AttentionAudit, DisparityAudit
 from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
@@ -19,7 +19,9 @@ __all__ = ["REPORT_SCHEMA_VERSION", "AuditReport", "ReportSection", "SectionResu
 REPORT_SCHEMA_VERSION = "1.0"
 
 #: A section's result: one pillar's typed result object; its ``kind`` picks the template.
-SectionResult = DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection | Backtest
+SectionResult = (
+    DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection | Backtest | AttentionAudit
+)
 
 
 @dataclass(frozen=True)

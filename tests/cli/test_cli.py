@@ -134,7 +134,7 @@ def test_demo_writes_report_files(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "report.html").stat().st_size > 10_000
     doc = json.loads((tmp_path / "demo" / "report.json").read_text(encoding="utf-8"))
-    sections = {"fairness", "stops", "biometrics", "privacy", "forecast"}
+    sections = {"fairness", "stops", "biometrics", "privacy", "forecast", "attention"}
     assert set(doc["sections"]) == sections
     face = doc["sections"]["biometrics"]["result"]
     assert {g["group"]: (g["fmr_errors"], g["fmr_trials"]) for g in face["groups"]}[
