@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/privacy.py
 	$(BIN)/python bench/privacy_dp.py
 	$(BIN)/python bench/privacy_anonymity.py
+	$(BIN)/python bench/attention.py
+	$(BIN)/python bench/feedback.py
 
 # Precision, recall and F1 of the PII recognizers on the SYNTHETIC evaluation set.
 eval-pii: $(STAMP)

@@ -39,6 +39,7 @@ PUBLIC_MODULES = (
     "mohtasib.fairness",
     "mohtasib.biometrics",
     "mohtasib.forecast",
+    "mohtasib.feedback",
     "mohtasib.ledger",
     "mohtasib.ledger.verify",
     "mohtasib.privacy",

@@ -43,6 +43,7 @@ def _register() -> None:
     from mohtasib.cli._audit import audit_command, demo_command
     from mohtasib.cli._biometrics import biometrics
     from mohtasib.cli._fairness import fairness
+    from mohtasib.cli._feedback import feedback
     from mohtasib.cli._forecast import forecast
     from mohtasib.cli._ledger import ledger
     from mohtasib.cli._privacy import privacy
@@ -57,6 +58,7 @@ def _register() -> None:
     cli.add_command(biometrics)
     cli.add_command(privacy)
     cli.add_command(forecast)
+    cli.add_command(feedback)
     cli.add_command(register)
 
 

@@ -15,10 +15,12 @@ from mohtasib.fairness import (
     AttentionAudit,
     Disparity,
 )
+from mohtasib.feedback import FeedbackSimulation
 from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
 from mohtasib.report._attention_findings import attention_findings
+from mohtasib.report._feedback_findings import feedback_findings
 from mohtasib.report._forecast_findings import forecast_findings
 from mohtasib.report._ledger_findings import ledger_findings
 from mohtasib.report._model import SectionResult
@@ -100,6 +102,8 @@ def findings(result: SectionResult) -> list[str]:
         return forecast_findings(result)
     if isinstance(result, AttentionAudit):
         return attention_findings(result)
+    if isinstance(result, FeedbackSimulation):
+        return feedback_findings(result)
     confidence = float(result.parameters.get("confidence", 0.95))
     marginal = [
         d

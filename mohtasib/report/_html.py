@@ -21,6 +21,7 @@ from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
 from mohtasib.report._attention_findings import attention_context
+from mohtasib.report._feedback_findings import feedback_context
 from mohtasib.report._findings import (
     METRIC_LABELS,
     findings,
@@ -233,6 +234,7 @@ _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "privacy": ("section_privacy.html.j2", _privacy_context),
     "forecast_backtest": ("section_forecast.html.j2", _forecast_context),
     "attention": ("section_attention.html.j2", attention_context),
+    "feedback_simulation": ("section_feedback.html.j2", feedback_context),
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from mohtasib import __version__
 from mohtasib.biometrics import BiometricAudit
 from mohtasib.fairness import AttentionAudit, DisparityAudit
+from mohtasib.feedback import FeedbackSimulation
 from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
@@ -20,7 +21,13 @@ REPORT_SCHEMA_VERSION = "1.0"
 
 #: A section's result: one pillar's typed result object; its ``kind`` picks the template.
 SectionResult = (
-    DisparityAudit | BiometricAudit | LedgerStatistics | PrivacySection | Backtest | AttentionAudit
+    DisparityAudit
+    | BiometricAudit
+    | LedgerStatistics
+    | PrivacySection
+    | Backtest
+    | AttentionAudit
+    | FeedbackSimulation
 )
 
 
