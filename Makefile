@@ -17,7 +17,7 @@ $(CORE): pyproject.toml
 # pycanon (a test-only oracle for the anonymity checks) pins exact versions of numpy and scipy,
 # so it is installed without its dependencies; what it imports is already installed.
 $(STAMP): $(CORE)
-	$(BIN)/pip install --quiet -e '.[dev,server,spark]'
+	$(BIN)/pip install --quiet -e '.[dev,server,spark,faces]'
 	$(BIN)/pip install --quiet --no-deps 'pycanon==1.3.6' 'tabulate>=0.9'
 	touch $(STAMP)
 

@@ -12,7 +12,11 @@ not timed.
 10^7 rows (once; generation is not timed) and times
 :func:`mohtasib.biometrics.stream_counts` over it: exact counts at the
 operating threshold plus a 1,000-point grid for DET curves, per (probe group,
-reference group) cell, in one pass.
+reference group) cell, in one pass. With ``--stream-audit B`` it times
+:func:`mohtasib.biometrics.audit_stream` instead: the whole audit in one pass,
+with ``B`` subject-level bootstrap replicates.
+
+    python bench/biometrics.py --stream 10000000 --parquet /tmp/s7.parquet --stream-audit 1000
 """
 
 from __future__ import annotations
@@ -108,10 +112,10 @@ def _write_parquet(path: str, n: int, groups: int, seed: int) -> None:
     del groups
 
 
-def _stream(path: str, groups: int) -> dict[str, object]:
+def _stream(path: str, groups: int, n_boot: int) -> dict[str, object]:
     import pandas as pd
 
-    from mohtasib.biometrics import stream_counts, subjects_from_frame
+    from mohtasib.biometrics import audit_stream, stream_counts, subjects_from_frame
 
     n_subjects = 100_000
     subjects = subjects_from_frame(
@@ -125,6 +129,17 @@ def _stream(path: str, groups: int) -> dict[str, object]:
     )
     grid = np.r_[0.6, np.linspace(-0.2, 1.3, 1000)]
     wall, cpu = time.perf_counter(), time.process_time()
+    if n_boot >= 0:
+        result = audit_stream(path, subjects, group_by=["group"], threshold=0.6, n_bootstrap=n_boot)
+        return {
+            "tool": "mohtasib audit_stream",
+            "rows": result.inputs[0]["rows"],
+            "wall_s": time.perf_counter() - wall,
+            "cpu_s": time.process_time() - cpu,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "what": f"whole audit, {groups} groups, {n_boot} subject-bootstrap replicates, "
+            "2,000-point grid, one pass",
+        }
     counts = stream_counts(path, subjects, thresholds=grid)
     return {
         "tool": "mohtasib stream_counts",
@@ -145,10 +160,13 @@ def main() -> None:
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--stream", type=int, default=0, help="rows of the Parquet benchmark")
     parser.add_argument("--parquet", default="/tmp/mohtasib-bench-scores.parquet")
+    parser.add_argument(
+        "--stream-audit", type=int, default=-1, help="time audit_stream with this many replicates"
+    )
     parser.add_argument("--worker", choices=(*TOOLS, "stream"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "stream":
-        print(json.dumps(_stream(args.parquet, args.groups)))
+        print(json.dumps(_stream(args.parquet, args.groups, args.stream_audit)))
         return
     if args.stream:
         import os
@@ -156,9 +174,8 @@ def main() -> None:
         if not os.path.exists(args.parquet):
             _write_parquet(args.parquet, args.stream, args.groups, args.seed)
         cmd = [sys.executable, __file__, "--worker", "stream", "--parquet", args.parquet]
-        done = subprocess.run(
-            [*cmd, "--groups", str(args.groups)], capture_output=True, text=True, check=True
-        )
+        cmd += ["--groups", str(args.groups), "--stream-audit", str(args.stream_audit)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         row = json.loads(done.stdout)
         print(
             f"SYNTHETIC {row['rows']:,} comparisons from Parquet, {args.groups} groups | "

@@ -29,6 +29,7 @@ from mohtasib.biometrics._result import (
 from mohtasib.biometrics._subjects import Samples, SubjectTable, read_samples, read_subjects
 from mohtasib.biometrics._summaries import (
     fairness_discrepancy_rate,
+    fixed_group_replicates,
     garbe,
     gini,
     inequity_rate,
@@ -64,18 +65,41 @@ def _summaries(
     reps: tuple[Float, Float] | None,
     alpha: float,
     confidence: float,
+    names: tuple[str, ...],
 ) -> DifferentialSummary:
+    """Summaries with percentile intervals.
+
+    GARBE and the Gini coefficients use every group: their replicates recompute
+    the summary. The max/min ratios, the inequity rate and FDR select the worst
+    and best groups: their replicates keep the full sample's pair fixed
+    (:func:`~mohtasib.biometrics._summaries.fixed_group_replicates`).
+    """
+
     def point(rates: list[ErrorRate]) -> Float:
         return np.array([np.nan if r.value is None else r.value for r in rates])
 
-    values = {k: _opt(float(v)) for k, v in _summary(point(fmr), point(fnmr), alpha).items()}
+    fm, fn = point(fmr), point(fnmr)
+    values = {k: _opt(float(v)) for k, v in _summary(fm, fn, alpha).items()}
     intervals: dict[str, tuple[float, float] | None] = dict.fromkeys(values)
+    selections: dict[str, dict[str, Any]] = {}
     if reps is not None:
-        for name, rep in _summary(reps[0], reps[1], alpha).items():
+        replicates = _summary(reps[0], reps[1], alpha)
+        fixed, chosen = fixed_group_replicates(fm, fn, reps[0], reps[1], alpha=alpha)
+        replicates.update(fixed)
+        for name, rep in replicates.items():
             lo, hi = percentile_interval(rep, confidence=confidence)
             if values[name] is not None and np.isfinite(lo):
                 intervals[name] = (float(lo), float(hi))
-    return DifferentialSummary(alpha, values, intervals, 0 if reps is None else len(reps[0]))
+        selections = {
+            metric: {
+                "worst_group": names[int(pick["worst"])],
+                "best_group": names[int(pick["best"])],
+                "selection_share": _opt(float(pick["selection_share"])),
+            }
+            for metric, pick in chosen.items()
+        }
+    n_boot = 0 if reps is None else len(reps[0])
+    return DifferentialSummary(alpha, values, intervals, n_boot, selections)
 
 
 def _cross(index: ScoreIndex, t: float, names: tuple[str, ...]) -> tuple[CrossGroupCell, ...]:
@@ -220,7 +244,7 @@ def _warnings(
 ) -> list[str]:
     out = [*comp.warnings, *subj.warnings]
     gen = np.concatenate(index.genuine)
-    imp = np.concatenate(index.impostor)
+    imp = index.score[index.cell < index.n_groups**2]
     if gen.size and imp.size and np.median(gen) < np.median(imp):
         out.append(
             "genuine comparisons score as less similar than impostor ones: check "
@@ -339,7 +363,7 @@ def audit_comparisons(
         for g in range(n_groups)
     ]
     reps = (fmr_reps, fnmr_reps) if n_bootstrap else None
-    summary = _summaries(fmr, fnmr, reps, alpha, confidence)
+    summary = _summaries(fmr, fnmr, reps, alpha, confidence, names)
     warnings = _warnings(comp, subj, rows, index)
     advice = None
     if fmr_target is not None:

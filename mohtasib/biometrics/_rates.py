@@ -9,14 +9,16 @@ and a comparison *matches* at threshold ``t`` when ``score >= t``. So
 the convention of ISO/IEC 19795-1:2021, scikit-learn's ``det_curve`` and pyeer's
 ``calculate_roc``. For distances (stored negated) this is ``distance <= t``.
 
-Every score is sorted once, within its cell (probe group x reference group for
-impostors, group for genuine comparisons); any set of thresholds is then
-counted with :func:`numpy.searchsorted`, ``O(T log n)`` per cell.
+Within-group impostor scores and genuine scores are sorted once per group; any
+set of thresholds is then counted with :func:`numpy.searchsorted`, ``O(T log n)``
+per group. The cross-group matrix is counted in one linear pass per call.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -42,22 +44,41 @@ def _sorted_segments(key: NDArray[np.int64], values: Float, n: int) -> tuple[Flo
     return tuple(segments)
 
 
+def _code_dtype(n: int) -> type[np.unsignedinteger[Any]]:
+    return np.uint8 if n <= 1 << 8 else np.uint16 if n <= 1 << 16 else np.uint32
+
+
 @dataclass(frozen=True, eq=False)
 class ScoreIndex:
-    """Scores sorted once per cell, ready for counting at any thresholds.
+    """Scores arranged for counting at any thresholds.
 
-    ``impostor[p * n_groups + r]`` holds the impostor scores of probe group ``p``
-    against reference group ``r`` (for symmetric data only ``p <= r`` is filled);
-    ``genuine[g]`` the genuine scores of group ``g``. All ascending.
+    ``diagonal[g]`` holds the sorted impostor scores with both subjects in group
+    ``g`` and ``genuine[g]`` the sorted genuine scores of group ``g``: the
+    per-group rates, DET curves and EERs read them with binary search. The
+    cross-group cells are counted from ``cell`` (each comparison's cell code
+    ``p * n_groups + r``, ``n_groups**2`` for a genuine comparison) and
+    ``score`` in one linear pass per call; :attr:`impostor` sorts them only if
+    asked for.
     """
 
     n_groups: int
     symmetric: bool
-    impostor: tuple[Float, ...]
+    diagonal: tuple[Float, ...]
     genuine: tuple[Float, ...]
+    cell: NDArray[np.unsignedinteger[Any]]
+    score: Float
+
+    @cached_property
+    def impostor(self) -> tuple[Float, ...]:
+        """Sorted impostor scores of every cell, ``[p * n_groups + r]`` (symmetric: ``p <= r``)."""
+        g = self.n_groups
+        keep = self.cell < g * g
+        return _sorted_segments(self.cell[keep].astype(np.int64), self.score[keep], g * g)
 
     def impostor_cell(self, probe: int, reference: int) -> Float:
         """Sorted impostor scores of one cell (either order for symmetric data)."""
+        if probe == reference:
+            return self.diagonal[probe]
         if self.symmetric and probe > reference:
             probe, reference = reference, probe
         return self.impostor[probe * self.n_groups + reference]
@@ -65,24 +86,33 @@ class ScoreIndex:
     def false_matches(self, thresholds: ArrayLike) -> tuple[Int, Int]:
         """False-match counts ``k[p, r, t]`` and comparisons ``n[p, r]`` of every cell.
 
-        For symmetric data both ``[p, r]`` and ``[r, p]`` hold the pairs between
+        One pass: each score's bin among the sorted thresholds
+        (:func:`numpy.searchsorted`), then a count per (cell, bin). For
+        symmetric data both ``[p, r]`` and ``[r, p]`` hold the pairs between
         the two groups, so the matrix is symmetric.
         """
         t = np.atleast_1d(np.asarray(thresholds, dtype=float))
-        g = self.n_groups
-        k = np.zeros((g, g, t.size), dtype=np.int64)
-        n = np.zeros((g, g), dtype=np.int64)
-        for p in range(g):
-            for r in range(g):
-                cell = self.impostor_cell(p, r)
-                n[p, r] = cell.size
-                k[p, r] = cell.size - np.searchsorted(cell, t, side="left")
-        return k, n
+        order = np.argsort(t, kind="stable")
+        g, n_t = self.n_groups, t.size
+        if n_t == 1:
+            bins = (self.score >= t[0]).view(np.int8)
+        else:
+            bins = np.searchsorted(t[order], self.score, side="right")
+        hist = np.bincount(
+            self.cell.astype(np.int64) * (n_t + 1) + bins, minlength=(g * g + 1) * (n_t + 1)
+        )[: g * g * (n_t + 1)].reshape(g, g, n_t + 1)
+        if self.symmetric:
+            upper = np.triu(np.ones((g, g), dtype=bool), k=1)
+            hist = hist + np.where(upper.T[..., None], hist.transpose(1, 0, 2), 0)
+        above = np.cumsum(hist[..., ::-1], axis=-1)[..., ::-1][..., 1:]
+        k = np.empty_like(above)
+        k[..., order] = above
+        return k.astype(np.int64), hist.sum(axis=-1).astype(np.int64)
 
     def group_false_matches(self, thresholds: ArrayLike) -> tuple[Int, Int]:
         """False matches ``k[g, t]`` and comparisons ``n[g]`` with both subjects in group ``g``."""
         t = np.atleast_1d(np.asarray(thresholds, dtype=float))
-        cells = [self.impostor_cell(g, g) for g in range(self.n_groups)]
+        cells = self.diagonal
         k = np.array([c.size - np.searchsorted(c, t, side="left") for c in cells], dtype=np.int64)
         return k.reshape(self.n_groups, t.size), np.array([c.size for c in cells], dtype=np.int64)
 
@@ -103,22 +133,32 @@ def build_index(
     n_groups: int,
     symmetric: bool = False,
 ) -> ScoreIndex:
-    """Sort every score once within its cell; see :class:`ScoreIndex`.
+    """Arrange the scores for counting; see :class:`ScoreIndex`.
 
     Requires group codes in ``[0, n_groups)`` and similarity-oriented scores.
+    Only the within-group impostor scores and the genuine scores are sorted
+    (one radix partition of those rows, then one sort per group); the
+    cross-group cells are counted linearly when asked for.
     """
-    impostor = ~genuine
-    pg = probe_group[impostor].astype(np.int64)
-    rg = reference_group[impostor].astype(np.int64)
+    g = n_groups
+    dtype = _code_dtype(g * g + 1)
+    pg = np.asarray(probe_group)
+    rg = np.asarray(reference_group)
     if symmetric:
         pg, rg = np.minimum(pg, rg), np.maximum(pg, rg)
-    cells = _sorted_segments(pg * n_groups + rg, score[impostor], n_groups * n_groups)
-    genuine_groups = probe_group[genuine].astype(np.int64)
+    cell = (pg.astype(dtype) * dtype(g) + rg.astype(dtype)).astype(dtype, copy=False)
+    cell[genuine] = g * g
+    rows = np.flatnonzero((pg == rg) | genuine)
+    # within-group impostor rows go to segment g_p, genuine rows to segment n_groups + g_p
+    key = pg[rows].astype(np.int64) + g * genuine[rows]
+    segments = _sorted_segments(key, np.asarray(score, dtype=np.float64)[rows], 2 * g)
     return ScoreIndex(
-        n_groups=n_groups,
+        n_groups=g,
         symmetric=symmetric,
-        impostor=cells,
-        genuine=_sorted_segments(genuine_groups, score[genuine], n_groups),
+        diagonal=segments[:g],
+        genuine=segments[g:],
+        cell=cell,
+        score=np.asarray(score, dtype=np.float64),
     )
 
 

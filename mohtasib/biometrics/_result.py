@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mohtasib._json import json_number, json_pair
@@ -111,12 +111,18 @@ class DifferentialSummary:
     Definitions and sources: :mod:`mohtasib.biometrics._summaries`. A value is
     None when not estimable (a best group without observed errors makes a
     ratio infinite; no genuine pairs leave FNMR summaries undefined).
+
+    The intervals of the max/min ratios, the inequity rate and FDR hold the
+    worst and best groups of the full sample fixed; ``selections`` names them
+    per metric (``fmr``, ``fnmr``) with ``selection_share``, the share of
+    bootstrap replicates in which the same two groups were the extremes.
     """
 
     alpha: float
     values: dict[str, float | None]
     intervals: dict[str, tuple[float, float] | None]
     n_bootstrap: int
+    selections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON view: ``<name>`` and ``<name>_ci`` per summary."""
@@ -124,6 +130,7 @@ class DifferentialSummary:
         for name, value in self.values.items():
             out[name] = json_number(value)
             out[f"{name}_ci"] = json_pair(self.intervals.get(name))
+        out["selections"] = {k: dict(v) for k, v in self.selections.items()}
         return out
 
 

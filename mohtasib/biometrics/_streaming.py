@@ -17,8 +17,9 @@ bounded by the batch size and ``G * G * T`` counters, whatever the number of row
 Subject columns are dictionary-encoded per batch, so each distinct subject id is
 looked up once per batch rather than once per row. Checks on the stream: every
 score finite and every subject in the subjects table (an error names the
-batch's first bad row). Duplicate pairs and self-comparisons need the whole
-table and are **not** checked here; use :func:`read_comparisons` for that.
+batch's first bad row). Duplicate pairs and self-comparisons are **not**
+checked here (only the subject columns are read); :func:`~mohtasib.biometrics.audit_stream`
+checks both on the stream, and :func:`read_comparisons` in memory.
 """
 
 from __future__ import annotations

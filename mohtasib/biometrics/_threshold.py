@@ -6,8 +6,10 @@ impostor comparisons the allowed number of false matches is
 above the ``(k_g + 1)``-th highest impostor score. The advice is the largest
 of these over the groups (the group that sets it is *binding*). A lower
 threshold would push some group above the target; a higher one raises FNMR
-for every group. NIST IR 8280 (Grother et al. 2019, section 8) discusses
-setting thresholds on the worst group rather than on the whole population.
+for every group. Grother et al. (2019), NIST IR 8280, discuss how one global
+threshold gives different FMRs in different groups; fixing it on the worst
+group rather than on the whole population is mohtasib's reading of that
+finding (no section number is cited: it could not be checked).
 """
 
 from __future__ import annotations

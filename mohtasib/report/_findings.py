@@ -8,6 +8,8 @@ module only selects and formats numbers the result already holds.
 
 from __future__ import annotations
 
+import re
+
 from mohtasib.biometrics import BiometricAudit, ErrorRate, GroupErrorRates
 from mohtasib.fairness import (
     DECISION_METRICS,
@@ -26,12 +28,29 @@ from mohtasib.report._ledger_findings import ledger_findings
 from mohtasib.report._model import SectionResult
 from mohtasib.report._privacy_findings import privacy_findings
 
-__all__ = ["METRIC_LABELS", "findings", "fmt_ci", "fmt_p", "fmt_rate", "fmt_rate_ci"]
+__all__ = [
+    "METRIC_LABELS",
+    "findings",
+    "fmt_ci",
+    "fmt_p",
+    "fmt_rate",
+    "fmt_rate_ci",
+    "natural_key",
+]
 
 METRIC_LABELS = {m.key: m.label for m in (*DECISION_METRICS, *STOP_METRICS)}
 _ADVERSE = {m.key: m.adverse for m in (*DECISION_METRICS, *STOP_METRICS)}
 _ALPHA = 0.05
 _MAX_FINDINGS = 12
+
+
+def natural_key(label: str) -> tuple[tuple[float, str], ...]:
+    """Sort key reading leading numbers as numbers: ``3-9`` before ``10-19``, ``70+`` last."""
+    parts = []
+    for part in label.split("|"):
+        number = re.match(r"\d+", part)
+        parts.append((float(number.group()) if number else float("inf"), part))
+    return tuple(parts)
 
 
 def fmt_p(p: float | None) -> str:

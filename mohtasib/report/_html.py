@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from mohtasib.forecast import Backtest
 from mohtasib.ledger import LedgerStatistics
 from mohtasib.privacy import PrivacySection
 from mohtasib.report._attention_findings import attention_context
+from mohtasib.report._biometrics_identify import identification_context
 from mohtasib.report._feedback_findings import feedback_context
 from mohtasib.report._findings import (
     METRIC_LABELS,
@@ -29,6 +29,7 @@ from mohtasib.report._findings import (
     fmt_p,
     fmt_rate,
     fmt_rate_ci,
+    natural_key,
 )
 from mohtasib.report._forecast_findings import coverage_label, headline_coverage
 from mohtasib.report._model import AuditReport, ReportSection
@@ -70,15 +71,6 @@ _SUMMARY_LABELS = {
 }
 
 
-def _natural(label: str) -> tuple[tuple[float, str], ...]:
-    """Sort key reading leading numbers as numbers: ``3-9`` before ``10-19``, ``70+`` last."""
-    parts = []
-    for part in label.split("|"):
-        number = re.match(r"\d+", part)
-        parts.append((float(number.group()) if number else float("inf"), part))
-    return tuple(parts)
-
-
 def _disparity_context(section: ReportSection) -> dict[str, Any]:
     result = section.result
     assert isinstance(result, DisparityAudit)
@@ -114,7 +106,7 @@ def _disparity_context(section: ReportSection) -> dict[str, Any]:
 def _biometrics_context(section: ReportSection) -> dict[str, Any]:
     result = section.result
     assert isinstance(result, BiometricAudit)
-    order = sorted((g.group for g in result.groups), key=_natural)
+    order = sorted((g.group for g in result.groups), key=natural_key)
     rank = {name: i for i, name in enumerate(order)}
 
     def by_order(items: Sequence[Any]) -> list[Any]:
@@ -235,6 +227,7 @@ _TEMPLATES: dict[str, tuple[str, Callable[[ReportSection], dict[str, Any]]]] = {
     "forecast_backtest": ("section_forecast.html.j2", _forecast_context),
     "attention": ("section_attention.html.j2", attention_context),
     "feedback_simulation": ("section_feedback.html.j2", feedback_context),
+    "identification": ("section_biometrics_identify.html.j2", identification_context),
 }
 
 

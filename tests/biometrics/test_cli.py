@@ -9,6 +9,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from mohtasib.cli._biometrics import biometrics
+from mohtasib.errors import ConfigError
 
 
 def _write(tmp_path):
@@ -138,3 +139,44 @@ def test_cli_audit_html_is_one_self_contained_section(tmp_path):
     assert "<svg" in html  # heat map and DET curves inline
     assert 'src="http' not in html and 'href="http' not in html
     assert "F|old" in html or "old|F" in html
+    assert "FMR: worst " in html and "the same two groups were the extremes in" in html
+
+
+def _audit_args(tmp_path, comparisons, *extra):
+    return [
+        "audit",
+        "--comparisons",
+        str(comparisons),
+        "--subjects",
+        str(tmp_path / "s.csv"),
+        "--group-by",
+        "sex,age_band",
+        "--threshold",
+        "0.6",
+        "--bootstrap",
+        "50",
+        *extra,
+    ]
+
+
+def test_cli_stream_gives_the_in_memory_rates_and_intervals(tmp_path):
+    _write(tmp_path)
+    pd.read_csv(tmp_path / "c.csv").to_parquet(tmp_path / "c.parquet", index=False)
+    runner = CliRunner()
+    memory = runner.invoke(biometrics, _audit_args(tmp_path, tmp_path / "c.parquet"))
+    stream = runner.invoke(biometrics, _audit_args(tmp_path, tmp_path / "c.parquet", "--stream"))
+    assert memory.exit_code == 0 and stream.exit_code == 0, stream.output
+    a, b = json.loads(memory.output), json.loads(stream.output)
+    assert "streamed" in b["parameters"] and "streamed" not in a["parameters"]
+    for data in (a, b):
+        for g in data["groups"]:
+            g.pop("eer")
+    assert a["groups"] == b["groups"] and a["summary"] == b["summary"]
+    assert a["cross_group_fmr"] == b["cross_group_fmr"]
+
+
+def test_cli_stream_needs_a_long_parquet_file(tmp_path):
+    _write(tmp_path)
+    result = CliRunner().invoke(biometrics, _audit_args(tmp_path, tmp_path / "c.csv", "--stream"))
+    assert isinstance(result.exception, ConfigError) and result.exception.exit_code == 4
+    assert "Parquet" in str(result.exception)

@@ -169,3 +169,42 @@ def test_identify_rank_must_be_positive(tmp_path):
         ],
     )
     assert result.exit_code != 0
+
+
+def test_identify_html_is_one_self_contained_section(tmp_path):
+    _write(tmp_path)
+    out = tmp_path / "search.html"
+    args = [
+        "identify",
+        "--candidates", str(tmp_path / "cand.csv"),
+        "--mated", str(tmp_path / "searches.csv"),
+        "--subjects", str(tmp_path / "subjects.csv"),
+        "--group-by", "sex", "--threshold", "0.5", "--format", "html", "--out", str(out),
+    ]  # fmt: skip
+    result = CliRunner().invoke(biometrics, args)
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert "Face-recognition search audit" in html and 'id="biometrics-identification"' in html
+    assert 'src="http' not in html and 'href="http' not in html
+    # hand count at threshold 0.5, rank 1: one false positive of two non-mated searches per group
+    assert html.count('<td class="nowrap">1 / 2</td>') == 4
+    assert "FPIR ranged from 0.5 for F (1 of 2 non-mated searches" in html
+    assert "worst group&#39;s FPIR is 1 times the best group&#39;s" in html
+
+
+def test_identification_findings_say_when_a_ratio_is_not_estimable():
+    from mohtasib.biometrics import IdentificationAudit, IdentificationRates
+    from mohtasib.report._biometrics_identify import identification_findings
+
+    groups = (
+        IdentificationRates("F", 10, 40, 0.2, (0.02, 0.56), 0.0, (0.0, 0.09)),
+        IdentificationRates("M", 10, 40, 0.4, (0.12, 0.74), 0.05, (0.006, 0.17)),
+        IdentificationRates("X", 0, 0, None, None, None, None),
+    )
+    audit = IdentificationAudit(0.5, 1, True, ("sex",), groups)
+    text = identification_findings(audit)
+    assert "100 searches in 3 groups" in text[0]
+    assert "best group had no errors" in text[1]  # FPIR 0 for F
+    assert "FNIR is 2 times the best group" in text[2]
+    assert "Fewer than 30 false positives" in text[3] and "F, M" in text[3]

@@ -120,3 +120,18 @@ def test_fairface_threshold_advice_meets_target_in_every_group(fairface):
     slightly_lower = np.nextafter(advice.recommended_threshold, np.inf)  # distances: looser
     looser = _audit(fairface, ["age_band", "sex"], slightly_lower, n_bootstrap=0)
     assert max(g.fmr.value for g in looser.groups) > 0.05
+
+
+def test_fairface_ratio_interval_contains_the_point_estimate(fairface):
+    # 18 groups: re-selecting the extremes in each replicate put the whole interval above
+    # the estimate; with the full sample's worst and best groups held fixed it covers it.
+    result = _audit(fairface, ["age_band", "sex"], 0.6, n_bootstrap=400, random_state=2)
+    value = result.summary.values["fmr_max_min_ratio"]
+    lo, hi = result.summary.intervals["fmr_max_min_ratio"]
+    assert lo <= value <= hi
+    assert value == pytest.approx((167 / 253) / (7 / 253))
+    chosen = result.summary.selections["fmr"]
+    assert (chosen["worst_group"], chosen["best_group"]) == ("0-2|Female", "30-39|Male")
+    assert 0 <= chosen["selection_share"] < 1
+    assert "fnmr" not in result.summary.selections  # no genuine pairs
+    assert result.summary.to_dict()["selections"]["fmr"] == chosen

@@ -50,3 +50,25 @@ def test_ratio_and_gini_are_scale_free(rates, c):
     x = np.asarray(rates)
     assert np.isclose(max_min_ratio(x * c), max_min_ratio(x))
     assert np.isclose(gini(x * c), gini(x))
+
+
+@settings(max_examples=60, deadline=None)
+@given(SCORES, st.integers(0, 10_000), st.booleans())
+def test_index_counts_equal_direct_counts_in_every_cell(scores, seed, symmetric):
+    rng = np.random.default_rng(seed)
+    n = len(scores)
+    pg, rg = rng.integers(0, 3, n), rng.integers(0, 3, n)
+    genuine = rng.random(n) < 0.3
+    rg = np.where(genuine, pg, rg)
+    score = np.asarray(scores, dtype=float)
+    index = build_index(pg, rg, score, genuine, n_groups=3, symmetric=symmetric)
+    t = np.array([15.0, -1.0, 7.0, 7.5])  # unsorted on purpose, with a tied score value
+    k, m = index.false_matches(t)
+    for p in range(3):
+        for r in range(3):
+            cell = ~genuine & (
+                ((pg == p) & (rg == r)) | (symmetric & (pg == r) & (rg == p) & (p != r))
+            )
+            assert m[p, r] == cell.sum()
+            np.testing.assert_array_equal(k[p, r], [(score[cell] >= x).sum() for x in t])
+            np.testing.assert_array_equal(index.impostor_cell(p, r), np.sort(score[cell]))

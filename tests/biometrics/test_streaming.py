@@ -111,3 +111,115 @@ def test_streamed_counts_reject_unknown_subject_and_nan(tmp_path):
     comp.drop(columns="score").to_parquet(tmp_path / "c.parquet", index=False)
     with pytest.raises(InputError, match="column"):
         stream_counts(tmp_path / "c.parquet", subj, thresholds=[0.5])
+
+
+def _both(tmp_path, *, higher=True, symmetric=False, seed=5, **kw):
+    from mohtasib.biometrics import audit_comparisons, audit_stream
+
+    subjects, comp = _data(seed=seed, symmetric=symmetric)
+    if not higher:
+        comp["score"] = 1 - comp["score"]
+    path = tmp_path / "c.parquet"
+    pq.write_table(pa.Table.from_pandas(comp, preserve_index=False), path, row_group_size=97)
+    table = subjects_from_frame(subjects, group_by=["sex", "band"])
+    common = {"group_by": ["sex", "band"], "threshold": 0.5, "higher_is_similar": higher}
+    common |= {"symmetric": symmetric, "n_bootstrap": 200, "random_state": 4, **kw}
+    memory = audit_comparisons(
+        comparisons_from_frame(comp, higher_is_similar=higher, symmetric=symmetric),
+        table,
+        **common,
+    )
+    streamed = audit_stream(path, table, batch_size=50, **common)
+    return memory, streamed
+
+
+@pytest.mark.parametrize(("higher", "symmetric"), [(True, False), (False, False), (True, True)])
+def test_streamed_audit_equals_in_memory_audit(tmp_path, higher, symmetric):
+    memory, streamed = _both(tmp_path, higher=higher, symmetric=symmetric)
+    a, b = memory.to_dict(), streamed.to_dict()
+    assert a["groups"] and [g["eer"] for g in b["groups"]]
+    for g in a["groups"] + b["groups"]:
+        g.pop("eer")  # EER: every distinct score in memory, the grid when streamed
+    assert a["groups"] == b["groups"]  # rates, counts, bootstrap intervals, flags
+    assert a["cross_group_fmr"] == b["cross_group_fmr"]
+    assert a["summary"] == b["summary"]
+    assert any(g["fmr_ci_method"] == "subject bootstrap" for g in b["groups"])
+    assert memory.warnings == streamed.warnings
+
+
+def test_streamed_advice_is_on_the_grid_and_meets_the_target(tmp_path):
+    memory, streamed = _both(tmp_path, fmr_target=0.1)
+    exact = memory.threshold_advice.recommended_threshold
+    grid = streamed.threshold_advice.recommended_threshold
+    assert grid >= exact  # the lowest grid point meeting the target is at or above the exact one
+    rated = [r.fmr_at_recommended for r in streamed.threshold_advice.rows]
+    assert all(v <= 0.1 for v in rated if v is not None) and len(rated) == 6
+    assert any("grid" in w for w in streamed.warnings)
+
+
+def _write(tmp_path, comp):
+    path = tmp_path / "bad.parquet"
+    comp.to_parquet(path, index=False)
+    return path
+
+
+def test_streaming_finds_self_comparisons_and_duplicate_pairs(tmp_path):
+    from mohtasib.biometrics import audit_stream, read_comparisons
+
+    subjects, comp = _data(n_subjects=8)
+    table = subjects_from_frame(subjects, group_by=["sex"])
+    kw = {"group_by": ["sex"], "threshold": 0.5, "n_bootstrap": 0, "batch_size": 5}
+    self_compare = comp.copy()
+    self_compare.loc[17, "reference_id"] = self_compare.loc[17, "probe_id"]
+    path = _write(tmp_path, self_compare)
+    with pytest.raises(InputError, match="compared with itself") as streamed:
+        audit_stream(path, table, **kw)
+    with pytest.raises(InputError, match="compared with itself") as memory:
+        read_comparisons(path)
+    assert streamed.value.row == memory.value.row == 18
+    duplicate = pd.concat([comp.iloc[:40], comp.iloc[[9]], comp.iloc[40:]], ignore_index=True)
+    path = _write(tmp_path, duplicate)
+    with pytest.raises(InputError, match=r"duplicate .*rows 10 and 41") as streamed:
+        audit_stream(path, table, **kw)
+    with pytest.raises(InputError, match=r"duplicate .*rows 10 and 41") as memory:
+        read_comparisons(path)
+    assert streamed.value.row == memory.value.row == 41
+    swapped = comp.copy()
+    swapped.loc[30, ["probe_id", "reference_id"]] = comp.loc[3, ["reference_id", "probe_id"]].values
+    path = _write(tmp_path, swapped)
+    audit_stream(path, table, **kw)  # ordered pairs: (b, a) differs from (a, b)
+    with pytest.raises(InputError, match="either order") as streamed:
+        audit_stream(path, table, symmetric=True, **kw)
+    assert streamed.value.row == 31
+
+
+def test_streaming_without_ids_warns_that_pairs_were_not_checked(tmp_path):
+    from mohtasib.biometrics import audit_stream
+
+    subjects, comp = _data(n_subjects=6)
+    path = _write(tmp_path, comp.drop(columns=["probe_id", "reference_id"]))
+    table = subjects_from_frame(subjects, group_by=["sex"])
+    result = audit_stream(path, table, group_by=["sex"], threshold=0.5, n_bootstrap=0)
+    assert any("not checked" in w and str(len(comp)) in w for w in result.warnings)
+
+
+def test_streaming_checks_the_convention_column_like_memory(tmp_path):
+    from mohtasib.biometrics import audit_stream, read_comparisons
+
+    subjects, comp = _data(n_subjects=6)
+    table = subjects_from_frame(subjects, group_by=["sex"])
+    kw = {"group_by": ["sex"], "threshold": 0.5, "n_bootstrap": 0, "batch_size": 4}
+    comp["higher_is_similar"] = True
+    path = _write(tmp_path, comp)
+    assert audit_stream(path, table, **kw).groups  # constant and as asked: fine
+    with pytest.raises(InputError, match="asked for higher_is_similar=False") as streamed:
+        audit_stream(path, table, higher_is_similar=False, **kw)
+    assert streamed.value.row == 1
+    comp.loc[13, "higher_is_similar"] = False
+    path = _write(tmp_path, comp)
+    with pytest.raises(InputError, match="mixed similarity and distance") as streamed:
+        audit_stream(path, table, **kw)
+    with pytest.raises(InputError, match="mixed similarity and distance") as memory:
+        read_comparisons(path)
+    assert streamed.value.row == memory.value.row == 14
+    assert streamed.value.column == "higher_is_similar"
