@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from mohtasib import ledger as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS
+from mohtasib.cli._options import CONTEXT_SETTINGS, emit, format_options
 from mohtasib.errors import ConfigError, InputError, VerificationError
 from mohtasib.ledger._bundles import (
     ConsistencyBundle,
@@ -335,11 +335,76 @@ def retention_command(db: str, keys: Path, periods: tuple[str, ...], now: str | 
     _echo_json(result.to_dict())
 
 
-def _time(text: str) -> dt.datetime:
+def _time(text: str, option: str = "--now") -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"got {text!r} for --now; want an ISO 8601 time") from None
+        raise ConfigError(f"got {text!r} for {option}; want an ISO 8601 time") from None
     if value.utcoffset() is None:
-        raise ConfigError(f"got {text!r} for --now; want a time zone")
+        raise ConfigError(f"got {text!r} for {option}; want a time zone")
     return value
+
+
+_EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+@ledger.command("stats")
+@_db_option
+@click.option("--from", "start", default=_EPOCH, help="Period start, ISO 8601 with zone.")
+@click.option("--to", "end", default=None, help="Period end (excluded). Default: now.")
+@click.option(
+    "--keys",
+    "keys_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Key directory: opens the bodies (counts by action, system, authority).",
+)
+@click.option("--checkpoint", type=_IN, default=None, help="Signed checkpoint to audit against.")
+@click.option("--vkey", default=None, help="The log's verifier key, or a file holding it.")
+@click.option("--periods", multiple=True, help="Retention CLASS=DAYS,… to judge retention.")
+@click.option(
+    "--retention-grace-days",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Days after a period's end within which a deletion is not late.",
+)
+@format_options
+def stats_command(
+    db: str,
+    start: str,
+    end: str | None,
+    keys_dir: Path | None,
+    checkpoint: Path | None,
+    vkey: str | None,
+    periods: tuple[str, ...],
+    retention_grace_days: float,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Ledger statistics for a period: accesses by action, system, authority; denials by rule.
+
+    Also retention compliance (with --periods) and the outside audit against a
+    signed checkpoint (with --checkpoint and --vkey or --keys). Aggregates only.
+    """
+    until = dt.datetime.now(dt.UTC) if end is None else _time(end, "--to")
+    stats = lib.period_statistics(
+        db,
+        start=_time(start, "--from"),
+        end=until,
+        keys=keys_dir,
+        checkpoint=checkpoint,
+        vkey=vkey,
+        retention_days=None
+        if not periods
+        else {k: v / dt.timedelta(days=1) for k, v in _periods(periods).items()},
+        retention_grace_days=retention_grace_days,
+    )
+    emit(
+        stats,
+        fmt=fmt,
+        out=out,
+        title="Access ledger statistics",
+        data_note=f"Access ledger {stats.inputs[0]['source']}: counts only, no requester, "
+        "target or record.",
+    )

@@ -357,6 +357,11 @@ def _retention(retention: Any) -> str:
         f"{verdict}: {retention['past_retention']:,} past their period, "
         f"{retention['bodies_kept']:,} bodies kept, "
         f"{retention['not_tombstoned']:,} not tombstoned"
+        + (
+            ""
+            if retention["deleted_late"] is None
+            else f", {retention['deleted_late']:,} deleted late"
+        )
     )
 
 

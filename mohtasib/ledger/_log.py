@@ -1,14 +1,19 @@
 """The ledger facade: check each access against policy, seal it, append it, prove it.
 
 Appends are acknowledged only after the store has committed them durably.
-Concurrent :meth:`Ledger.append` callers in one process are *group committed*:
-the first caller to reach the store becomes the leader and commits every record
-queued so far in one transaction, so many threads share one durable commit.
+Concurrent :meth:`Ledger.append` and :meth:`Ledger.append_many` callers in one
+process are *group committed*: the first caller to reach the store becomes the
+leader and commits everything queued so far in one transaction, so many threads
+share one durable commit. A batch from :meth:`Ledger.append_many` is checked,
+serialised, sealed and hashed by its own caller before it queues (nothing there
+depends on its index), so one batch is prepared while another is being written;
+single appends are prepared by the leader, all together under one sealing key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from collections.abc import Iterable, Sequence
 
@@ -26,6 +31,7 @@ from mohtasib.ledger.verify import leaf_hash
 __all__ = ["Ledger", "Receipt"]
 
 _NO_POLICY = Decision(True, None, "no access policy is configured for this ledger")
+_NO_DECISION = Decision(True, None, "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +51,15 @@ class Receipt:
         }
 
 
+#: One access ready to store (all but its index): kind, leaf data, sealed body,
+#: retention class, stored time, leaf hash, policy decision.
+_Row = tuple[str, bytes, bytes | None, str | None, str | None, bytes, Decision]
+
+
 class _Pending:
-    def __init__(self, record: AccessRecord) -> None:
-        self.record = record
-        self.receipt: Receipt | None = None
+    def __init__(self, rows: list[_Row] | None, record: AccessRecord | None = None) -> None:
+        self.rows, self.record = rows, record
+        self.receipts: list[Receipt] | None = None
         self.error: BaseException | None = None
 
 
@@ -105,69 +116,97 @@ class Ledger:
         return evaluate(record, policy)
 
     def append(self, record: AccessRecord) -> Receipt:
-        """Append one access; return once it is durably committed (group commit)."""
+        """Append one access; return once it is durably committed (group commit).
+
+        The record is prepared by whichever caller commits the group, all queued
+        records together under one ephemeral sealing key (see :mod:`~mohtasib.ledger._sealing`).
+        """
         if not isinstance(record, AccessRecord):
             raise InputError(f"got {type(record).__name__}; want an AccessRecord")
-        pending = _Pending(record)
+        return self._group_commit(_Pending(None, record))[0]
+
+    def append_many(self, records: Iterable[AccessRecord]) -> list[Receipt]:
+        """Append records in one transaction; return their receipts after the commit.
+
+        Concurrent calls are group committed with each other and with :meth:`append`.
+        """
+        batch = list(records)
+        return self._group_commit(_Pending(self._prepare(batch))) if batch else []
+
+    def _prepare(self, records: Sequence[AccessRecord]) -> list[_Row]:
+        """Check, serialise, seal and hash each record: everything but its index.
+
+        Runs before the commit lock is taken, so one caller prepares while another's
+        batch is being written and synced (the database drivers release the GIL there).
+        """
+        for record in records:
+            if not isinstance(record, AccessRecord):
+                raise InputError(f"got {type(record).__name__}; want an AccessRecord")
+        sealer = BodySealer(self._public_key)  # one ephemeral key per batch (see _sealing)
+        times = [record.time.isoformat() for record in records]
+        digests, bodies = sealer.seal_many(
+            [record.canonical_json(t) for record, t in zip(records, times, strict=True)]
+        )
+        decide, sha256 = self.decide, hashlib.sha256
+        rows: list[_Row] = []
+        for record, time, digest, body in zip(records, times, digests, bodies, strict=True):
+            decision = decide(record)
+            leaf = access_leaf(digest, allowed=decision.allowed, rule=decision.rule)
+            hashed = sha256(b"\x00" + leaf).digest()  # leaf_hash(leaf), RFC 9162 §2.1.1
+            rows.append(("access", leaf, body, record.retention_class, time, hashed, decision))
+        return rows
+
+    def _group_commit(self, pending: _Pending) -> list[Receipt]:
+        """Queue a batch; the first caller to get the lock commits every queued batch."""
         with self._queue_lock:
             self._queue.append(pending)
         with self._commit_lock:
-            if pending.receipt is None and pending.error is None:
+            if pending.receipts is None and pending.error is None:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 try:
-                    receipts = self._commit([p.record for p in batch])
+                    singles = [p for p in batch if p.rows is None]
+                    if singles:
+                        records = [p.record for p in singles if p.record is not None]
+                        for p, row in zip(singles, self._prepare(records), strict=True):
+                            p.rows = [row]
+                    receipts = self._store_rows([row for p in batch for row in p.rows or []])
                 except BaseException as exc:
                     for p in batch:
                         p.error = exc
                 else:
-                    for p, receipt in zip(batch, receipts, strict=True):
-                        p.receipt = receipt
+                    at = 0
+                    for p in batch:
+                        count = len(p.rows or [])
+                        p.receipts, at = receipts[at : at + count], at + count
         if pending.error is not None:
             raise pending.error
-        assert pending.receipt is not None
-        return pending.receipt
+        assert pending.receipts is not None
+        return pending.receipts
 
-    def append_many(self, records: Iterable[AccessRecord]) -> list[Receipt]:
-        """Append records in one transaction; return their receipts after the commit."""
-        batch = list(records)
-        for record in batch:
-            if not isinstance(record, AccessRecord):
-                raise InputError(f"got {type(record).__name__}; want an AccessRecord")
-        with self._commit_lock:
-            return self._commit(batch)
-
-    def _commit(self, records: Sequence[AccessRecord]) -> list[Receipt]:
-        if not records:
-            return []
+    def _store_rows(self, rows: Sequence[_Row]) -> list[Receipt]:
+        """Number the rows from the stored size and commit them; call with the commit lock."""
         size = self.store.size()
-        sealer = BodySealer(self._public_key)  # one ephemeral key per batch (see _sealing)
-        rows, decisions = [], []
-        for index, record in enumerate(records, start=size):
-            decision = self.decide(record)
-            digest, body = sealer.seal(record.canonical_json())
-            leaf = access_leaf(digest, allowed=decision.allowed, rule=decision.rule)
-            time = record.time.isoformat()
-            rows.append(StoredEntry(index, "access", leaf, body, record.retention_class, time))
-            decisions.append(decision)
-        return self._store_rows(rows, decisions)
-
-    def _store_rows(self, rows: list[StoredEntry], decisions: list[Decision]) -> list[Receipt]:
-        size = rows[0].index
-        hashes = [leaf_hash(row.leaf_data) for row in rows]
+        entries = [
+            StoredEntry(index, kind, leaf, body, retention_class, time)
+            for index, (kind, leaf, body, retention_class, time, _, _) in enumerate(rows, size)
+        ]
+        hashes = [row[5] for row in rows]
         nodes = nodes_for_append(size, hashes, self.store)
-        self.store.append_batch(rows, nodes, size + len(rows))
-        return [Receipt(row.index, h, d) for row, h, d in zip(rows, hashes, decisions, strict=True)]
+        self.store.append_batch(entries, nodes, size + len(rows))
+        return [Receipt(size + i, row[5], row[6]) for i, row in enumerate(rows)]
 
     def append_entries(self, rows: Sequence[StoredEntry]) -> list[bytes]:
         """Append pre-built entries (tombstones); return their leaf hashes after the commit."""
+        prepared: list[_Row] = [
+            (row.kind, row.leaf_data, row.body, row.retention_class, row.time,
+             leaf_hash(row.leaf_data), _NO_DECISION)
+            for row in rows
+        ]  # fmt: skip
+        if not prepared:
+            return []
         with self._commit_lock:
-            size = self.store.size()
-            rows = [dataclasses.replace(row, index=size + i) for i, row in enumerate(rows)]
-            if not rows:
-                return []
-            none = Decision(True, None, "")
-            return [r.leaf_hash for r in self._store_rows(rows, [none] * len(rows))]
+            return [receipt.leaf_hash for receipt in self._store_rows(prepared)]
 
     def size(self) -> int:
         """Number of entries in the log."""

@@ -133,6 +133,10 @@ def load_policy(path: str | Path) -> Policy:
     return Policy.from_dict(data, path=str(path))
 
 
+#: The decision of every access that meets its policy (immutable, so shared).
+_ALLOWED = Decision(True, None, "every rule of the policy is met")
+
+
 def _deny(rule: str, reason: str) -> Decision:
     return Decision(False, rule, reason)
 
@@ -199,4 +203,4 @@ def evaluate(record: AccessRecord, policy: Policy) -> Decision:
             "purpose_not_allowed",
             f"purpose {record.purpose!r} is not among {sorted(policy.purposes)}",
         )
-    return Decision(True, None, "every rule of the policy is met")
+    return _ALLOWED

@@ -3,10 +3,13 @@
 One transaction per batch; the size row is locked (``SELECT … FOR UPDATE``) so
 two writers cannot both append at one size. With PostgreSQL's default
 ``synchronous_commit = on`` a commit is flushed to the WAL before it returns.
+Tables (``ledger_*``) and queries are storage format 2, the SQLite store's
+(:mod:`mohtasib.ledger._sqlstore`); a database of another format is refused.
 
 Every ``psycopg.Error`` (connection refused, a dropped connection, a failed
 statement) leaves the store as a :class:`~mohtasib.errors.StorageError` naming the
-host and database (never the password).
+host and database (never the password). A dropped connection is reopened on the
+next call, so the store recovers once the server is back.
 """
 
 from __future__ import annotations
@@ -14,11 +17,20 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
 
 from mohtasib.errors import StorageError
+from mohtasib.ledger._sqlstore import (
+    FORMAT_VERSION,
+    TILE_WIDTH,
+    SqlLedgerStore,
+    refuse_format,
+    split_batch,
+    statements,
+)
 from mohtasib.ledger._store import StoreConflict, StoredEntry
 
 __all__ = ["PostgresLedgerStore"]
@@ -35,24 +47,21 @@ SCHEMA = [
         body BYTEA,
         retention_class TEXT,
         time TEXT)""",
+    """CREATE TABLE IF NOT EXISTS ledger_tiles (
+        id BIGINT PRIMARY KEY,
+        hashes BYTEA NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS ledger_nodes (
-        level SMALLINT NOT NULL,
-        idx BIGINT NOT NULL,
-        hash BYTEA NOT NULL,
-        PRIMARY KEY (level, idx))""",
+        id BIGINT PRIMARY KEY,
+        hash BYTEA NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS ledger_checkpoints (
         id BIGSERIAL PRIMARY KEY,
         size BIGINT NOT NULL,
         text TEXT NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS ledger_format (version INTEGER NOT NULL)",
+    f"""INSERT INTO ledger_format (version) SELECT {FORMAT_VERSION}
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_format)""",
 ]
-_COLUMNS = "idx, kind, leaf, body, retention_class, time"
-
-
-def _row(row: tuple[int, str, bytes, bytes | None, str | None, str | None]) -> StoredEntry:
-    idx, kind, leaf, body, retention_class, time = row
-    return StoredEntry(
-        int(idx), kind, bytes(leaf), None if body is None else bytes(body), retention_class, time
-    )
+_SQL = statements("ledger_", "%s", "{}")
 
 
 def _describe(url: str) -> str:
@@ -64,37 +73,71 @@ def _describe(url: str) -> str:
         return "postgresql://(unparsable URL)"
 
 
-class PostgresLedgerStore:
+class PostgresLedgerStore(SqlLedgerStore):
     """A :class:`~mohtasib.ledger._store.LedgerStore` in PostgreSQL tables ``ledger_*``.
 
     Parameters
     ----------
     url
         A libpq connection URL, ``postgresql://user@host:port/db``.
+    connect_timeout
+        Seconds to wait for the server when (re)connecting.
     """
+
+    _sql = _SQL
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
         self.database = _describe(url)
+        self._url, self._timeout = url, connect_timeout
         self._lock = threading.RLock()
-        try:
-            self._db = psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout)
-        except psycopg.Error as exc:
-            raise StorageError(
-                f"cannot connect to PostgreSQL: {exc}", database=self.database
-            ) from None
+        self._open = True
+        self._db = self._connect()
         try:
             with self._guard(), self._db.transaction():
                 self._db.execute("SELECT pg_advisory_xact_lock(727001)")
+                self._check_format()
                 for statement in SCHEMA:
                     self._db.execute(statement)
         except StorageError:
             self._db.close()
             raise
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(self._url, autocommit=True, connect_timeout=self._timeout)
+        except psycopg.Error as exc:
+            raise StorageError(
+                f"cannot connect to PostgreSQL: {exc}", database=self.database
+            ) from None
+
+    def _check_format(self) -> None:
+        row = self._db.execute(
+            "SELECT to_regclass('ledger_entries') IS NOT NULL, "
+            "to_regclass('ledger_format') IS NOT NULL"
+        ).fetchone()
+        has_entries, has_format = (False, False) if row is None else (bool(row[0]), bool(row[1]))
+        found = FORMAT_VERSION
+        if has_format:
+            version = self._db.execute("SELECT max(version) FROM ledger_format").fetchone()
+            if version is not None and version[0] is not None:
+                found = int(version[0])
+        elif has_entries:
+            found = 1
+        if found != FORMAT_VERSION:
+            raise refuse_format(found, self.database)
+
     @contextlib.contextmanager
-    def _guard(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-        """Hold the connection's lock; turn any ``psycopg.Error`` into StorageError."""
+    def _guard(self) -> Iterator[psycopg.Connection[Any]]:
+        """Hold the connection's lock; turn any ``psycopg.Error`` into StorageError.
+
+        A connection found closed (dropped by the server or the network) is reopened
+        first; the failed call itself is not retried, its transaction rolled back.
+        """
         with self._lock:
+            if not self._open:
+                raise StorageError("the ledger store is closed", database=self.database)
+            if self._db.closed:
+                self._db = self._connect()
             try:
                 yield self._db
             except psycopg.Error as exc:
@@ -103,81 +146,38 @@ class PostgresLedgerStore:
     def append_batch(
         self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]], new_size: int
     ) -> None:
-        """Commit ``entries``, ``nodes`` and the new size in one transaction."""
-        with self._guard(), self._db.transaction(), self._db.cursor() as cur:
+        """Commit ``entries``, their tiles, ``nodes`` and the new size in one transaction."""
+        sql = self._sql
+        with self._guard() as db, db.transaction(), db.cursor() as cur:
             cur.execute("SELECT size FROM ledger_meta WHERE id = 0 FOR UPDATE")
             row = cur.fetchone()
             size = -1 if row is None else int(row[0])
-            if size != new_size - len(entries):
-                raise StoreConflict(
-                    f"store has {size} entries; batch expects {new_size - len(entries)}"
-                )
-            with cur.copy(f"COPY ledger_entries ({_COLUMNS}) FROM STDIN") as copy:
-                for e in entries:
-                    copy.write_row(
-                        (e.index, e.kind, e.leaf_data, e.body, e.retention_class, e.time)
-                    )
-            with cur.copy("COPY ledger_nodes (level, idx, hash) FROM STDIN") as copy:
-                for node in nodes:
+            first = new_size - len(entries)
+            if size != first:
+                raise StoreConflict(f"store has {size} entries; batch expects {first}")
+            prefix = b""
+            if first % TILE_WIDTH:
+                cur.execute(sql["tile"], (first // TILE_WIDTH,))
+                found = cur.fetchone()
+                prefix = b"" if found is None else bytes(found[0])
+            rows, tiles, stored = split_batch(entries, nodes, new_size, prefix)
+            if prefix and tiles:
+                cur.execute("DELETE FROM ledger_tiles WHERE id = %s", (tiles[0][0],))
+            with cur.copy(
+                "COPY ledger_entries (idx, kind, leaf, body, retention_class, time) FROM STDIN"
+            ) as copy:
+                for entry in rows:
+                    copy.write_row(entry)
+            with cur.copy("COPY ledger_tiles (id, hashes) FROM STDIN") as copy:
+                for tile in tiles:
+                    copy.write_row(tile)
+            with cur.copy("COPY ledger_nodes (id, hash) FROM STDIN") as copy:
+                for node in stored:
                     copy.write_row(node)
-            cur.execute("UPDATE ledger_meta SET size = %s WHERE id = 0", (new_size,))
-
-    def size(self) -> int:
-        """Number of committed entries."""
-        with self._guard():
-            row = self._db.execute("SELECT size FROM ledger_meta WHERE id = 0").fetchone()
-        return 0 if row is None else int(row[0])
-
-    def node(self, level: int, index: int) -> bytes:
-        """Stored perfect node; KeyError when absent."""
-        with self._guard():
-            row = self._db.execute(
-                "SELECT hash FROM ledger_nodes WHERE level = %s AND idx = %s", (level, index)
-            ).fetchone()
-        if row is None:
-            raise KeyError((level, index))
-        return bytes(row[0])
-
-    def entry(self, index: int) -> StoredEntry:
-        """Entry ``index``; KeyError when absent."""
-        with self._guard():
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM ledger_entries WHERE idx = %s", (index,)
-            ).fetchone()
-        if row is None:
-            raise KeyError(index)
-        return _row(row)
-
-    def entries(self, start: int, end: int) -> list[StoredEntry]:
-        """Stored entries in ``[start, end)``, in index order."""
-        with self._guard():
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM ledger_entries WHERE idx >= %s AND idx < %s ORDER BY idx",
-                (start, end),
-            ).fetchall()
-        return [_row(row) for row in rows]
-
-    def delete_body(self, index: int) -> None:
-        """Forget the sealed body of entry ``index`` (committed on return)."""
-        with self._guard():
-            self._db.execute("UPDATE ledger_entries SET body = NULL WHERE idx = %s", (index,))
-
-    def save_checkpoint(self, size: int, text: str) -> None:
-        """Keep a checkpoint text."""
-        with self._guard():
-            self._db.execute(
-                "INSERT INTO ledger_checkpoints (size, text) VALUES (%s, %s)", (size, text)
-            )
-
-    def checkpoints(self) -> list[tuple[int, str]]:
-        """Saved checkpoints, oldest first."""
-        with self._guard():
-            rows = self._db.execute(
-                "SELECT size, text FROM ledger_checkpoints ORDER BY id"
-            ).fetchall()
-        return [(int(size), str(text)) for size, text in rows]
+            cur.execute(sql["set_size"], (new_size,))
 
     def close(self) -> None:
         """Close the connection."""
-        with self._guard():
+        with self._lock:
+            self._open = False
             self._db.close()

@@ -64,6 +64,9 @@ ACTIONS: tuple[str, ...] = (
 SCHEMA_VERSION = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SOURCE = "access record"
+#: Canonical JSON of recently serialised legal authorities, by object id (see canonical_json).
+_LEGAL_JSON: dict[int, tuple[object, str]] = {}
+_LEGAL_CACHE = 4096
 #: json's own escaper for ``ensure_ascii=False`` (the C one when available).
 _escape = json.encoder.encode_basestring
 
@@ -279,15 +282,25 @@ class AccessRecord:
         ensure_ascii=False)``, written out field by field (the keys are fixed and already
         sorted) with the json module's own string escaper: about four times faster on the
         append path. ``time`` is ``self.time.isoformat()`` when the caller already has it.
+        The JSON of a legal authority is kept per authority object (immutable; the cache
+        holds the object, so its id cannot be reused while cached): many accesses cite
+        one FIR or warrant.
         """
         esc = _escape
         authority = self.legal_authority
         if authority is None:
             legal = "null"
         else:
-            fields = {k: str(v) for k, v in vars(authority).items()}
-            fields["kind"] = authority.kind
-            legal = "{" + ",".join(f"{esc(k)}:{esc(fields[k])}" for k in sorted(fields)) + "}"
+            cached = _LEGAL_JSON.get(id(authority))
+            if cached is not None and cached[0] is authority:
+                legal = cached[1]
+            else:
+                fields = {k: str(v) for k, v in vars(authority).items()}
+                fields["kind"] = authority.kind
+                legal = "{" + ",".join(f"{esc(k)}:{esc(fields[k])}" for k in sorted(fields)) + "}"
+                if len(_LEGAL_JSON) >= _LEGAL_CACHE:
+                    _LEGAL_JSON.clear()
+                _LEGAL_JSON[id(authority)] = (authority, legal)
         approver = "null" if self.approver is None else esc(self.approver)
         return (
             f'{{"action":{esc(self.action)},"approver":{approver},"legal_authority":{legal},'

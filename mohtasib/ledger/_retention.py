@@ -1,8 +1,9 @@
 """Retention: forget a record's body when its retention period ends, keep every proof valid.
 
 The sweep never edits a leaf. It appends a *tombstone* entry whose leaf commits
-to "tombstone of entry i" (index and leaf hash of i), then deletes entry i's sealed
-body. The tree only grows, so every inclusion and consistency proof issued
+to "tombstone of entry i, deleted at t" (index and leaf hash of i, and the sweep's
+time ``now``, also kept in the entry's ``time`` column), then deletes entry i's
+sealed body. The tree only grows, so every inclusion and consistency proof issued
 before the sweep still verifies (RFC 9162 §2.1), while the personal details
 become unreadable even to the oversight body: the salt of the commitment goes
 with the body.
@@ -63,7 +64,7 @@ def retention_sweep(
     ledger
         The ledger to sweep.
     now
-        The current time (timezone-aware).
+        The current time (timezone-aware): the deletion time each new tombstone commits to.
     periods
         Retention period per retention class; records of a class absent here are
         kept and the class is reported in ``unknown_classes``.
@@ -83,8 +84,17 @@ def retention_sweep(
             elif _expired(row, now, periods, unknown):
                 expired.append(row)
     new = [row for row in expired if row.index not in tombstoned]
+    deleted_at = now.isoformat()
     ledger.append_entries(
-        [StoredEntry(0, "tombstone", tombstone_leaf(row.index, row.leaf_data)) for row in new]
+        [
+            StoredEntry(
+                0,
+                "tombstone",
+                tombstone_leaf(row.index, row.leaf_data, deleted_at),
+                time=deleted_at,
+            )
+            for row in new
+        ]
     )
     deleted = [row.index for row in expired if row.body is not None]
     for index in deleted:

@@ -4,8 +4,11 @@ Leaf data (the bytes whose RFC 9162 leaf hash enters the tree) come in two versi
 
 * access: ``b"mohtasib-access-v1\n" + SHA-256(salt || canonical_json) + b"\n" + decision``
   where ``decision`` is ``b"allowed\n"`` or ``b"denied " + rule + b"\n"``;
-* tombstone: ``b"mohtasib-tombstone-v1\n" + index + b"\n" + hex(leaf hash of index) + b"\n"``,
-  appended when entry ``index`` reaches the end of its retention period.
+* tombstone: ``b"mohtasib-tombstone-v2\n" + index + b"\n" + hex(leaf hash of index) + b"\n"
+  + deleted_at + b"\n"``, appended when entry ``index`` reaches the end of its retention
+  period; ``deleted_at`` is the ISO 8601 time the retention sweep ran (when the body was
+  deleted), so the delay past the period is committed by the log. Version 1 tombstones
+  (no time line) are still read, with no deletion time.
 
 The salt (32 random bytes) makes the commitment hiding: without it nobody can test a
 guessed record against a public leaf. The salt travels inside the body, which is
@@ -33,10 +36,12 @@ also opens the earlier format, a plain PyNaCl ``SealedBox``.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import os
 import re
+from collections.abc import Sequence
 
 from nacl import bindings
 from nacl.exceptions import CryptoError
@@ -60,7 +65,8 @@ __all__ = [
 ]
 
 ACCESS_PREFIX = b"mohtasib-access-v1\n"
-TOMBSTONE_PREFIX = b"mohtasib-tombstone-v1\n"
+TOMBSTONE_PREFIX = b"mohtasib-tombstone-v2\n"
+TOMBSTONE_V1_PREFIX = b"mohtasib-tombstone-v1\n"
 SALT_SIZE = 32
 #: First bytes of a body sealed by :class:`BodySealer` (format v2).
 BODY_MAGIC = b"mtb2"
@@ -86,9 +92,15 @@ def access_leaf(digest: bytes, *, allowed: bool, rule: str | None) -> bytes:
     return ACCESS_PREFIX + digest + b"\n" + decision
 
 
-def tombstone_leaf(index: int, original_leaf_data: bytes) -> bytes:
-    """Leaf data of the tombstone of entry ``index`` (commits to that entry's leaf hash)."""
-    return TOMBSTONE_PREFIX + f"{index}\n{leaf_hash(original_leaf_data).hex()}\n".encode()
+def tombstone_leaf(index: int, original_leaf_data: bytes, deleted_at: str) -> bytes:
+    """Leaf data of the tombstone of entry ``index``, deleted at ``deleted_at`` (ISO 8601).
+
+    Commits to that entry's leaf hash and to the deletion time.
+    """
+    if not deleted_at or "\n" in deleted_at:
+        raise InputError(f"got {deleted_at!r}; want an ISO 8601 time", column="deleted_at")
+    digest = leaf_hash(original_leaf_data).hex()
+    return TOMBSTONE_PREFIX + f"{index}\n{digest}\n{deleted_at}\n".encode()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +113,7 @@ class LeafView:
     rule: str | None = None
     tombstone_of: int | None = None
     tombstoned_leaf_hash: bytes | None = None
+    deleted_at: str | None = None
 
 
 def _parse_access(rest: bytes) -> LeafView:
@@ -116,9 +129,10 @@ def _parse_access(rest: bytes) -> LeafView:
     raise VerificationError(f"access leaf has a malformed decision {decision!r}")
 
 
-def _parse_tombstone(rest: bytes) -> LeafView:
+def _parse_tombstone(rest: bytes, *, timed: bool) -> LeafView:
     parts = rest.split(b"\n")
-    if len(parts) != 3 or parts[2] != b"" or not parts[0].isdigit():
+    lines = 4 if timed else 3
+    if len(parts) != lines or parts[-1] != b"" or not parts[0].isdigit():
         raise VerificationError(f"tombstone leaf is malformed: {rest!r}")
     try:
         target = bytes.fromhex(parts[1].decode("ascii"))
@@ -126,7 +140,18 @@ def _parse_tombstone(rest: bytes) -> LeafView:
         raise VerificationError("tombstone leaf has a malformed leaf hash") from None
     if len(target) != 32:
         raise VerificationError("tombstone leaf hash is not 32 bytes")
-    return LeafView("tombstone", tombstone_of=int(parts[0]), tombstoned_leaf_hash=target)
+    deleted_at = None
+    if timed:
+        try:
+            deleted_at = parts[2].decode("ascii")
+            when = dt.datetime.fromisoformat(deleted_at)
+        except ValueError:
+            raise VerificationError(f"tombstone deletion time is malformed: {parts[2]!r}") from None
+        if when.utcoffset() is None:
+            raise VerificationError(f"tombstone deletion time {deleted_at} has no time zone")
+    return LeafView(
+        "tombstone", tombstone_of=int(parts[0]), tombstoned_leaf_hash=target, deleted_at=deleted_at
+    )
 
 
 def parse_leaf(data: bytes) -> LeafView:
@@ -134,7 +159,9 @@ def parse_leaf(data: bytes) -> LeafView:
     if data.startswith(ACCESS_PREFIX):
         return _parse_access(data[len(ACCESS_PREFIX) :])
     if data.startswith(TOMBSTONE_PREFIX):
-        return _parse_tombstone(data[len(TOMBSTONE_PREFIX) :])
+        return _parse_tombstone(data[len(TOMBSTONE_PREFIX) :], timed=True)
+    if data.startswith(TOMBSTONE_V1_PREFIX):
+        return _parse_tombstone(data[len(TOMBSTONE_V1_PREFIX) :], timed=False)
     raise VerificationError(f"leaf data has an unknown version line: {data[:24]!r}")
 
 
@@ -166,11 +193,28 @@ class BodySealer:
 
     def seal(self, canonical_json: bytes) -> tuple[bytes, bytes]:
         """Draw a fresh salt and nonce; return ``(commitment, sealed body)``."""
-        fresh = os.urandom(SALT_SIZE + _NONCE)
-        salt, nonce = fresh[:SALT_SIZE], fresh[SALT_SIZE:]
-        plain = salt + canonical_json
-        box = bindings.crypto_box_afternm(plain, nonce, self._key)
-        return hashlib.sha256(plain).digest(), self._prefix + nonce + box
+        digests, bodies = self.seal_many([canonical_json])
+        return digests[0], bodies[0]
+
+    def seal_many(self, documents: Sequence[bytes]) -> tuple[list[bytes], list[bytes]]:
+        """Seal each canonical JSON document; return their commitments and sealed bodies.
+
+        Same bytes as :meth:`seal` per document, with every salt and nonce of the batch
+        drawn from the OS in one ``os.urandom`` call and ``crypto_box_easy_afternm``
+        (whose output is ``crypto_box_afternm``'s without the 16 zero bytes it strips)
+        called directly: one AEAD call and one SHA-256 per record, nothing derived per record.
+        """
+        step = SALT_SIZE + _NONCE
+        fresh = os.urandom(step * len(documents))
+        box, sha256, prefix = bindings.crypto_box_easy_afternm, hashlib.sha256, self._prefix
+        key = self._key
+        digests, bodies = [], []
+        for at, document in zip(range(0, len(fresh), step), documents, strict=True):
+            nonce = fresh[at + SALT_SIZE : at + step]
+            plain = fresh[at : at + SALT_SIZE] + document
+            digests.append(sha256(plain).digest())
+            bodies.append(prefix + nonce + box(plain, nonce, key))
+        return digests, bodies
 
 
 def seal_body(canonical_json: bytes, public_key: bytes | PublicKey) -> tuple[bytes, bytes]:

@@ -77,6 +77,7 @@ def period_statistics(
     checkpoint: _PathLike | None = None,
     vkey: _PathLike | None = None,
     retention_days: Mapping[str, float] | None = None,
+    retention_grace_days: float = 0.0,
 ) -> LedgerStatistics:
     """Ledger statistics for ``[start, end)`` from a database and the files that go with it.
 
@@ -97,7 +98,14 @@ def period_statistics(
         The log's verifier key, or a file holding it.
     retention_days
         Retention period in days per retention class.
+    retention_grace_days
+        Days after the end of its period within which a deletion is not late.
     """
+    if not retention_grace_days >= 0:
+        raise ConfigError(
+            f"got {retention_grace_days!r} for the retention grace; want days >= 0",
+            key="retention_grace_days",
+        )
     secret = _private_key(keys, private_key)
     verifier = _verifier(vkey, keys)
     note = None if checkpoint is None else _read(Path(checkpoint))
@@ -116,6 +124,7 @@ def period_statistics(
             checkpoint=note,
             verifier=verifier,
             retention_periods=periods,
+            retention_grace=dt.timedelta(days=retention_grace_days),
         )
     finally:
         store.close()

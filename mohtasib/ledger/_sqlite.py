@@ -3,7 +3,8 @@
 With ``journal_mode=WAL`` and ``synchronous=FULL`` a committed transaction is
 on disk when ``COMMIT`` returns (SQLite's "How To Corrupt" and WAL notes), so an
 append acknowledged after :meth:`SqliteLedgerStore.append_batch` survives a
-process or power failure.
+process or power failure. Tables and queries are storage format 2
+(:mod:`mohtasib.ledger._sqlstore`); a database of another format is refused.
 
 Every ``sqlite3.Error`` (a database locked past the busy timeout, a corrupt file,
 a full disk) leaves the store as a :class:`~mohtasib.errors.StorageError` naming the
@@ -19,11 +20,19 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from mohtasib.errors import ConfigError, StorageError
+from mohtasib.ledger._sqlstore import (
+    FORMAT_VERSION,
+    TILE_WIDTH,
+    SqlLedgerStore,
+    refuse_format,
+    split_batch,
+    statements,
+)
 from mohtasib.ledger._store import StoreConflict, StoredEntry
 
 __all__ = ["SqliteLedgerStore"]
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     size INTEGER NOT NULL
@@ -37,29 +46,28 @@ CREATE TABLE IF NOT EXISTS entries (
     retention_class TEXT,
     time TEXT
 );
+CREATE TABLE IF NOT EXISTS tiles (
+    id INTEGER PRIMARY KEY,
+    hashes BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS nodes (
-    level INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    hash BLOB NOT NULL,
-    PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
+    id INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     size INTEGER NOT NULL,
     text TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS format (version INTEGER NOT NULL);
+INSERT INTO format (version) SELECT {FORMAT_VERSION} WHERE NOT EXISTS (SELECT 1 FROM format);
 """
-_COLUMNS = "idx, kind, leaf, body, retention_class, time"
 # Read hashes and leaves as BLOBs whatever their storage class: a row edited by hand
 # (``leaf || x'00'`` yields TEXT) must reach the audit as bytes, not crash the reader.
-_SELECT = "idx, kind, CAST(leaf AS BLOB), CAST(body AS BLOB), retention_class, time"
+_SQL = statements("", "?", "CAST({} AS BLOB)")
 
 
-def _row(row: tuple[int, str, bytes, bytes | None, str | None, str | None]) -> StoredEntry:
-    return StoredEntry(*row)
-
-
-class SqliteLedgerStore:
+class SqliteLedgerStore(SqlLedgerStore):
     """A :class:`~mohtasib.ledger._store.LedgerStore` in one SQLite file.
 
     Parameters
@@ -70,6 +78,8 @@ class SqliteLedgerStore:
         Seconds to wait for another connection's write lock before giving up
         with :class:`~mohtasib.errors.StorageError` (``database is locked``).
     """
+
+    _sql = _SQL
 
     def __init__(self, path: str | Path, *, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
@@ -84,14 +94,28 @@ class SqliteLedgerStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
                 # Speed without weaker durability: a 64 MiB page cache keeps the upper levels
-                # of the nodes and entries B-trees in memory, and checkpointing the WAL every
-                # 4,000 pages (not SQLite's 1,000) moves fewer pages to the main file per append.
+                # of the B-trees in memory, and checkpointing the WAL every 4,000 pages (not
+                # SQLite's 1,000) moves fewer pages to the main file per append.
                 self._db.execute("PRAGMA cache_size=-65536")
                 self._db.execute("PRAGMA wal_autocheckpoint=4000")
+                self._check_format()
                 self._db.executescript(SCHEMA)
         except StorageError:
             self._db.close()
             raise
+
+    def _check_format(self) -> None:
+        tables = {
+            name
+            for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "format" in tables:
+            row = self._db.execute("SELECT max(version) FROM format").fetchone()
+            found = FORMAT_VERSION if row is None or row[0] is None else int(row[0])
+        else:
+            found = 1 if "entries" in tables else FORMAT_VERSION
+        if found != FORMAT_VERSION:
+            raise refuse_format(found, str(self.path))
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[sqlite3.Connection]:
@@ -105,94 +129,29 @@ class SqliteLedgerStore:
     def append_batch(
         self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]], new_size: int
     ) -> None:
-        """Commit ``entries``, ``nodes`` and the new size in one transaction."""
+        """Commit ``entries``, their tiles, ``nodes`` and the new size in one transaction."""
+        sql = self._sql
         with self._guard() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                (size,) = db.execute("SELECT size FROM meta WHERE id = 0").fetchone()
-                if size != new_size - len(entries):
-                    raise StoreConflict(
-                        f"store has {size} entries; batch expects {new_size - len(entries)}"
-                    )
-                db.executemany(
-                    f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (e.index, e.kind, e.leaf_data, e.body, e.retention_class, e.time)
-                        for e in entries
-                    ],
-                )
-                db.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
-                db.execute("UPDATE meta SET size = ? WHERE id = 0", (new_size,))
+                (size,) = db.execute(sql["size"]).fetchone()
+                first = new_size - len(entries)
+                if size != first:
+                    raise StoreConflict(f"store has {size} entries; batch expects {first}")
+                prefix = b""
+                if first % TILE_WIDTH:
+                    row = db.execute(sql["tile"], (first // TILE_WIDTH,)).fetchone()
+                    prefix = b"" if row is None else bytes(row[0])
+                rows, tiles, stored = split_batch(entries, nodes, new_size, prefix)
+                db.executemany(sql["insert_entries"], rows)
+                db.executemany("INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles)
+                db.executemany(sql["insert_nodes"], stored)
+                db.execute(sql["set_size"], (new_size,))
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
-
-    def size(self) -> int:
-        """Number of committed entries."""
-        with self._guard():
-            (size,) = self._db.execute("SELECT size FROM meta WHERE id = 0").fetchone()
-        return int(size)
-
-    def node(self, level: int, index: int) -> bytes:
-        """Stored perfect node; KeyError when absent."""
-        with self._guard():
-            row = self._db.execute(
-                "SELECT CAST(hash AS BLOB) FROM nodes WHERE level = ? AND idx = ?", (level, index)
-            ).fetchone()
-        if row is None:
-            raise KeyError((level, index))
-        return bytes(row[0])
-
-    def leaf_hashes(self, start: int, end: int) -> list[tuple[int, bytes]]:
-        """Stored level-0 nodes ``(index, hash)`` with ``start <= index < end``, in one query.
-
-        Not part of the protocol: the outside audit uses it, when present, to read
-        every stored leaf hash without one query per entry.
-        """
-        with self._guard():
-            rows = self._db.execute(
-                "SELECT idx, CAST(hash AS BLOB) FROM nodes "
-                "WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx",
-                (start, end),
-            ).fetchall()
-        return [(int(idx), bytes(value)) for idx, value in rows]
-
-    def entry(self, index: int) -> StoredEntry:
-        """Entry ``index``; KeyError when absent."""
-        with self._guard():
-            row = self._db.execute(
-                f"SELECT {_SELECT} FROM entries WHERE idx = ?", (index,)
-            ).fetchone()
-        if row is None:
-            raise KeyError(index)
-        return _row(row)
-
-    def entries(self, start: int, end: int) -> list[StoredEntry]:
-        """Stored entries in ``[start, end)``, in index order."""
-        with self._guard():
-            rows = self._db.execute(
-                f"SELECT {_SELECT} FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
-                (start, end),
-            ).fetchall()
-        return [_row(row) for row in rows]
-
-    def delete_body(self, index: int) -> None:
-        """Forget the sealed body of entry ``index`` (committed on return)."""
-        with self._guard():
-            self._db.execute("UPDATE entries SET body = NULL WHERE idx = ?", (index,))
-
-    def save_checkpoint(self, size: int, text: str) -> None:
-        """Keep a checkpoint text."""
-        with self._guard():
-            self._db.execute("INSERT INTO checkpoints (size, text) VALUES (?, ?)", (size, text))
-
-    def checkpoints(self) -> list[tuple[int, str]]:
-        """Saved checkpoints, oldest first."""
-        with self._guard():
-            rows = self._db.execute("SELECT size, text FROM checkpoints ORDER BY id").fetchall()
-        return [(int(size), str(text)) for size, text in rows]
 
     def close(self) -> None:
         """Close the connection."""

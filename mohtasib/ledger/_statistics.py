@@ -18,9 +18,10 @@ stored time and are counted as ``not_opened``.
 
 Retention compliance is judged as of ``end``: an access whose stored time plus its
 class's retention period is at or before ``end`` should have been tombstoned and its
-body deleted; a body still present is a finding. The checkpoint check is the
-outside audit (:func:`~mohtasib.ledger.audit_log`) of the whole log against the one
-checkpoint the report names.
+body deleted; a body still present is a finding, and so is a deletion later than the
+end of the period (plus an optional grace) by the deletion time its tombstone commits
+to. The checkpoint check is the outside audit (:func:`~mohtasib.ledger.audit_log`) of
+the whole log against the one checkpoint the report names.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ class RetentionCompliance:
     ``bodies_kept`` (past the period, body still stored) and ``not_tombstoned``
     (past the period, no tombstone in the log) are findings; ``unknown_classes``
     are retention classes with no period given, whose entries were not judged.
+
+    Each tombstone commits to the time its retention sweep ran (the deletion time).
+    The delay of a tombstoned access is that time minus the end of its period;
+    ``deleted_late`` counts delays longer than ``grace_days`` (also a finding), and
+    ``max_delay_days`` / ``mean_delay_days`` summarise the delays (negative: deleted
+    early; None when no tombstone has a time). ``deletion_time_unknown`` counts
+    tombstones of version 1, which carry no time.
     """
 
     as_of: str
@@ -64,11 +72,16 @@ class RetentionCompliance:
     not_tombstoned: int
     tombstones: int
     unknown_classes: tuple[str, ...]
+    deleted_late: int = 0
+    max_delay_days: float | None = None
+    mean_delay_days: float | None = None
+    deletion_time_unknown: int = 0
+    grace_days: float = 0.0
 
     @property
     def compliant(self) -> bool:
-        """True when every access past its period is tombstoned and its body deleted."""
-        return self.bodies_kept == 0 and self.not_tombstoned == 0
+        """True when every access past its period is tombstoned, its body deleted, none late."""
+        return self.bodies_kept == 0 and self.not_tombstoned == 0 and self.deleted_late == 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data view."""
@@ -225,11 +238,13 @@ _Kept = tuple[int, str | None, str | None, bool]
 
 def _retention(
     rows: list[_Kept],
-    tombstoned: set[int],
+    tombstoned: Mapping[int, str | None],
     as_of: dt.datetime,
     periods: Mapping[str, dt.timedelta],
+    grace: dt.timedelta,
 ) -> RetentionCompliance:
-    past = deleted = kept = missing = 0
+    past = deleted = kept = missing = late = unknown_time = 0
+    delays: list[dt.timedelta] = []
     unknown: set[str] = set()
     for index, retention_class, time, has_body in rows:
         if retention_class is None or time is None:
@@ -238,15 +253,26 @@ def _retention(
         if period is None:
             unknown.add(retention_class)
             continue
-        if dt.datetime.fromisoformat(time) + period > as_of:
+        due = dt.datetime.fromisoformat(time) + period
+        if due > as_of:
             continue
         past += 1
         deleted += not has_body
         kept += has_body
-        missing += index not in tombstoned
+        if index not in tombstoned:
+            missing += 1
+            continue
+        deleted_at = tombstoned[index]
+        if deleted_at is None:
+            unknown_time += 1
+            continue
+        delay = dt.datetime.fromisoformat(deleted_at) - due
+        delays.append(delay)
+        late += delay > grace
+    day = dt.timedelta(days=1)
     return RetentionCompliance(
         as_of=as_of.isoformat(),
-        periods_days={k: v / dt.timedelta(days=1) for k, v in sorted(periods.items())},
+        periods_days={k: v / day for k, v in sorted(periods.items())},
         past_retention=past,
         tombstoned=past - missing,
         bodies_deleted=deleted,
@@ -254,6 +280,11 @@ def _retention(
         not_tombstoned=missing,
         tombstones=len(tombstoned),
         unknown_classes=tuple(sorted(unknown)),
+        deleted_late=late,
+        max_delay_days=max(delays) / day if delays else None,
+        mean_delay_days=sum(delays, dt.timedelta(0)) / len(delays) / day if delays else None,
+        deletion_time_unknown=unknown_time,
+        grace_days=grace / day,
     )
 
 
@@ -295,6 +326,7 @@ def ledger_statistics(
     checkpoint: str | tuple[int, bytes] | None = None,
     verifier: NoteVerifier | None = None,
     retention_periods: Mapping[str, dt.timedelta] | None = None,
+    retention_grace: dt.timedelta = dt.timedelta(0),
 ) -> LedgerStatistics:
     """Count the accesses recorded in ``[start, end)``; judge retention; check a checkpoint.
 
@@ -315,6 +347,9 @@ def ledger_statistics(
     retention_periods
         Retention period per retention class; when given, retention compliance is
         judged as of ``end``.
+    retention_grace
+        How long after the end of its period a body may be deleted before the
+        deletion counts as late (default: none).
     """
     start, end = _aware(start, "start"), _aware(end, "end")
     if not start < end:
@@ -322,7 +357,7 @@ def ledger_statistics(
     tally = _Tally(start, end, None if private_key is None else BodyOpener(private_key))
     size = store.size()
     accesses: list[_Kept] = []
-    tombstoned: set[int] = set()
+    tombstoned: dict[int, str | None] = {}
     for first in range(0, size, _PAGE):
         for row in store.entries(first, min(size, first + _PAGE)):
             try:
@@ -331,7 +366,7 @@ def ledger_statistics(
                 tally.malformed += 1  # the checkpoint check names the entry
                 continue
             if view.tombstone_of is not None:
-                tombstoned.add(view.tombstone_of)
+                tombstoned.setdefault(view.tombstone_of, view.deleted_at)
             else:
                 tally.add(row, view)
                 accesses.append((row.index, row.retention_class, row.time, row.body is not None))
@@ -354,6 +389,6 @@ def ledger_statistics(
         malformed_leaves=tally.malformed,
         retention=None
         if retention_periods is None
-        else _retention(accesses, tombstoned, end, retention_periods),
+        else _retention(accesses, tombstoned, end, retention_periods, retention_grace),
         checkpoint=None if checkpoint is None else _check(store, checkpoint, verifier, size),
     )

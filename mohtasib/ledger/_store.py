@@ -23,9 +23,9 @@ __all__ = ["LedgerStore", "StorageError", "StoreConflict", "StoredEntry", "open_
 DATABASE_URL_ENV = "MOHTASIB_DATABASE_URL"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class StoredEntry:
-    """One stored entry.
+    """One stored entry (a plain record: stores build thousands of them per batch).
 
     ``leaf_data`` is public (its RFC 9162 leaf hash is in the tree); ``body`` is
     the sealed record (None for tombstones and after retention); ``retention_class``
@@ -54,7 +54,11 @@ class LedgerStore(Protocol):
     ) -> None:
         """Commit ``entries`` (indices ``new_size - len(entries) ..``) and ``nodes``.
 
-        Raises StoreConflict when the stored size is not ``new_size - len(entries)``.
+        ``nodes`` are what :func:`~mohtasib.ledger.nodes_for_append` returns for the
+        batch, its level-0 nodes the entries' leaf hashes; a store keeps what it needs
+        to answer :meth:`node` (the SQL stores: leaf hashes in tiles and the nodes of
+        level 4 and above). Raises StoreConflict when the stored size is not
+        ``new_size - len(entries)``.
         """
         ...
 
@@ -63,7 +67,7 @@ class LedgerStore(Protocol):
         ...
 
     def node(self, level: int, index: int) -> bytes:
-        """Stored perfect node ``(level, index)``; KeyError when absent."""
+        """Perfect node ``(level, index)`` of the committed tree; KeyError when absent."""
         ...
 
     def entry(self, index: int) -> StoredEntry:

@@ -10,7 +10,8 @@ then need O(log n) node reads, never a rehash of the tree.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from mohtasib.ledger.verify import EMPTY_ROOT, node_hash
@@ -20,6 +21,7 @@ __all__ = [
     "NodeReader",
     "largest_power_of_two_below",
     "nodes_for_append",
+    "perfect_hash",
     "range_hash",
     "root_hash",
 ]
@@ -62,29 +64,42 @@ def nodes_for_append(
 ) -> list[tuple[int, int, bytes]]:
     """Perfect nodes ``(level, index, hash)`` created by appending ``leaves`` at ``size``.
 
-    ``leaves`` are leaf hashes (already ``SHA-256(0x00 || data)``). The caller
-    stores the returned nodes atomically with the new size. Only left siblings
-    older than this batch are read from ``reader`` (at most one per level).
+    ``leaves`` are leaf hashes (already ``SHA-256(0x00 || data)``), returned first as
+    the level-0 nodes, then each higher level in index order. The caller stores the
+    returned nodes atomically with the new size. The batch is built one level at a
+    time: only left siblings older than this batch are read from ``reader`` (at most
+    one per level), every other parent is hashed from the level below in one pass.
     """
-    new: dict[tuple[int, int], bytes] = {}
+    current = list(leaves)
     out: list[tuple[int, int, bytes]] = []
-    add = out.append
     sha256 = hashlib.sha256
-    index = size
-    for leaf in leaves:
-        new[(0, index)] = leaf
-        add((0, index, leaf))
-        level, j, value = 0, index, leaf
-        while j & 1:
-            left = new.get((level, j - 1))
-            if left is None:
-                left = reader.node(level, j - 1)
-            value = sha256(b"\x01" + left + value).digest()  # node_hash(left, value)
-            level, j = level + 1, j >> 1
-            new[(level, j)] = value
-            add((level, j, value))
-        index += 1
+    level, start = 0, size
+    while current:
+        out.extend(zip(itertools.repeat(level), range(start, start + len(current)), current))
+        if start & 1:  # the first new node is a right child: fetch its older left sibling
+            current.insert(0, reader.node(level, start - 1))
+            start -= 1
+        pairs = iter(current)
+        # node_hash(left, right) for each complete pair; an unpaired last node waits.
+        current = [
+            sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+        level, start = level + 1, start >> 1
     return out
+
+
+def perfect_hash(leaves: Sequence[bytes]) -> bytes:
+    """Root of a perfect subtree from its ``2**k`` leaf hashes (RFC 9162 §2.1.1)."""
+    level = list(leaves)
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        pairs = iter(level)
+        level = [
+            sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+    return level[0]
 
 
 class MemoryNodes:

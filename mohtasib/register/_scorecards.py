@@ -193,6 +193,7 @@ def _ledger_summary(stats: Mapping[str, Any], source: str) -> dict[str, Any]:
             "past_retention": int(retention["past_retention"]),
             "bodies_kept": int(retention["bodies_kept"]),
             "not_tombstoned": int(retention["not_tombstoned"]),
+            "deleted_late": retention.get("deleted_late"),
         },
         "checkpoint": None
         if checkpoint is None

@@ -66,14 +66,31 @@ def _retention(result: LedgerStatistics) -> list[str]:
         out = [
             f"As of {retention.as_of}, "
             f"{_count(retention.past_retention, 'access was', 'accesses were')} past the "
-            "retention period of its class; each is tombstoned and its body deleted."
+            "retention period of its class; each is tombstoned and its body deleted"
+            + (
+                f" within {retention.grace_days:g} days of the period's end."
+                if retention.grace_days
+                else " by the end of its period."
+            )
         ]
     else:
         out = [
             f"As of {retention.as_of}, {retention.past_retention:,} accesses were past the "
             f"retention period of their class: {retention.bodies_kept:,} of their bodies are "
-            f"still stored and {retention.not_tombstoned:,} have no tombstone in the log."
+            f"still stored, {retention.not_tombstoned:,} have no tombstone in the log, and "
+            f"{retention.deleted_late:,} were deleted more than {retention.grace_days:g} days "
+            "after their period ended (by the deletion time each tombstone commits to)."
         ]
+    if retention.max_delay_days is not None and retention.mean_delay_days is not None:
+        out.append(
+            f"Deletion came on average {retention.mean_delay_days:.2f} days and at most "
+            f"{retention.max_delay_days:.2f} days after the end of the retention period."
+        )
+    if retention.deletion_time_unknown:
+        out.append(
+            f"{_count(retention.deletion_time_unknown, 'tombstone predates', 'tombstones predate')}"
+            " deletion times in tombstones; its delay is unknown."
+        )
     if retention.unknown_classes:
         out.append(
             "No retention period was given for the classes "

@@ -226,3 +226,47 @@ def test_corrupt_database_is_exit_10_without_traceback(run: Cli) -> None:
     result = run("ledger", "prove", "--db", bad, "--index", "0", ok=False)
     assert result.exit_code == 10
     assert "Traceback" not in result.output and "not a database" in result.output
+
+
+def test_stats_counts_a_period_judges_retention_and_checks_a_checkpoint(run: Cli) -> None:
+    _append(
+        run,
+        "\n".join(
+            [
+                json.dumps(_record(0)),
+                json.dumps(_record(1, time="2025-01-06T10:00:00+05:00")),
+                json.dumps(_record(2, legal_authority=None)),  # denied: authority_missing
+                json.dumps(_record(3, time="2025-02-10T10:00:00+05:00")),  # outside the period
+            ]
+        ),
+    )
+    note = run.checkpoint("cp.note")
+    sweep = ("ledger", "retention-sweep", "--db", run.db, "--keys", str(run.keys))
+    run(*sweep, "--periods", "standard=20", "--now", "2025-01-30T10:00+05:00")
+    args = ("ledger", "stats", "--db", run.db, "--from", "2025-01-01T00:00+05:00")
+    period = (*args, "--to", "2025-02-01T00:00+05:00", "--periods", "standard=20")
+    public = json.loads(run(*period, "--checkpoint", note, "--vkey", run.vkey).stdout)
+    assert (public["accesses"], public["allowed"], public["denied"]) == (3, 2, 1)
+    assert public["denied_by_rule"] == {"authority_missing": 1}
+    assert public["by_action"] == {} and not public["bodies_opened"]
+    assert public["checkpoint"]["consistent"] and public["checkpoint"]["size"] == 4
+    retention = public["retention"]
+    # Due 25 January 10:00 (and 26 January), deleted by the sweep of 30 January 10:00.
+    assert (retention["tombstoned"], retention["deleted_late"]) == (3, 3)
+    assert retention["max_delay_days"] == 5 and not retention["compliant"]
+    graced = json.loads(run(*period, "--retention-grace-days", "5").stdout)
+    assert graced["retention"]["compliant"]
+
+    opened = json.loads(run(*args, "--keys", str(run.keys)).stdout)  # --to: now
+    assert opened["bodies_opened"] and opened["accesses"] == 4
+    assert opened["by_action"] == {"plate_search": 1}  # the one body the sweep left
+    assert opened["not_opened"] == 3  # bodies deleted by the sweep: counted by decision only
+
+    out = run.root / "stats.html"
+    run(*period, "--format", "html", "--out", str(out))
+    html = out.read_text(encoding="utf-8")
+    assert "Access ledger statistics" in html and "authority_missing" in html
+    assert "INSP-1234" not in html
+
+    bad = run(*args, "--to", "2025-02-01", ok=False)  # no time zone
+    assert bad.exit_code == 4 and "--to" in bad.output

@@ -27,18 +27,22 @@ class Tamperer:
         self.backend, self.target = backend, target
         self.entries = "entries" if backend == "sqlite" else "ledger_entries"
         self.nodes = "nodes" if backend == "sqlite" else "ledger_nodes"
+        self.tiles = "tiles" if backend == "sqlite" else "ledger_tiles"
 
     def run(self, *statements: tuple[str, tuple[object, ...]]) -> None:
         if self.backend == "sqlite":
             with sqlite3.connect(self.target) as db:
                 for sql, params in statements:
-                    db.execute(sql.format(e=self.entries, n=self.nodes), params)
+                    db.execute(sql.format(e=self.entries, n=self.nodes, t=self.tiles), params)
             return
         import psycopg
 
         with psycopg.connect(self.target) as db:
             for sql, params in statements:
-                db.execute(sql.format(e=self.entries, n=self.nodes).replace("?", "%s"), params)
+                db.execute(
+                    sql.format(e=self.entries, n=self.nodes, t=self.tiles).replace("?", "%s"),
+                    params,
+                )
 
     def move(self, src: int, dst: int) -> tuple[str, tuple[object, ...]]:
         return ("UPDATE {e} SET idx = ? WHERE idx = ?", (dst, src))
@@ -133,9 +137,11 @@ def test_rewritten_leaf_and_node_still_caught_by_checkpoint(
 ) -> None:
     store, tamper, checkpoints = tampered
     other = store.entry(7)
+    hashes = [h for _, h in store.leaf_hashes(0, SIZE)]  # type: ignore[attr-defined]
+    hashes[5] = hashes[7]  # the stored leaf hash (tile 0, slot 5) rewritten to match
     tamper.run(
         ("UPDATE {e} SET leaf = ? WHERE idx = ?", (other.leaf_data, 5)),
-        ("UPDATE {n} SET hash = ? WHERE level = 0 AND idx = ?", (store.node(0, 7), 5)),
+        ("UPDATE {t} SET hashes = ? WHERE id = ?", (b"".join(hashes), 0)),
     )
     result = audit_log(store, checkpoints)
     assert [(f.kind, f.checkpoint, f.index) for f in result.findings] == [("root_mismatch", 1, 4)]

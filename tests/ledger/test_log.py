@@ -164,3 +164,51 @@ def test_append_rejects_non_records(memory_store: LedgerStore, oversight_key: Pr
     ledger = _ledger(memory_store, oversight_key)
     with pytest.raises(InputError):
         ledger.append({"requester": "x"})  # type: ignore[arg-type]
+
+
+def test_concurrent_batches_and_single_appends_commit_together(
+    memory_store: LedgerStore, oversight_key: PrivateKey, make_record: MakeRecord
+) -> None:
+    ledger = _ledger(memory_store, oversight_key)
+    commits = 0
+    original = memory_store.append_batch
+
+    def counting(*args: object, **kwargs: object) -> None:
+        nonlocal commits
+        commits += 1
+        if commits == 1:
+            time.sleep(0.2)  # the other callers queue up behind the first commit
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    memory_store.append_batch = counting  # type: ignore[method-assign]
+    batches: list[list[int]] = []
+    singles: list[int] = []
+    lock = threading.Lock()
+
+    def many(n: int) -> None:
+        indices = [
+            r.index for r in ledger.append_many(make_record(outcome=f"m{n}-{i}") for i in range(7))
+        ]
+        with lock:
+            batches.append(indices)
+
+    def one(n: int) -> None:
+        index = ledger.append(make_record(outcome=f"s{n}")).index
+        with lock:
+            singles.append(index)
+
+    threads = [threading.Thread(target=many, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=one, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(singles + [i for b in batches for i in b]) == list(range(32))
+    for indices in batches:  # each batch is contiguous, in its own order
+        assert indices == list(range(indices[0], indices[0] + 7))
+        outcomes = {ledger.read_record(i, oversight_key).outcome[:2] for i in indices}
+        assert len(outcomes) == 1  # one caller's records, not interleaved with another's
+    assert commits < 8
+    reference = MemoryNodes()
+    reference.append(leaf_hash(row.leaf_data) for row in memory_store.entries(0, 32))
+    assert ledger.root() == reference.root()

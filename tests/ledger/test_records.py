@@ -144,14 +144,35 @@ def test_sealed_body_opens_only_with_the_private_key(make_record: MakeRecord) ->
         open_body(sealed, key, bytes(32))
 
 
-def test_tombstone_leaf_commits_to_index_and_leaf() -> None:
+def test_tombstone_leaf_commits_to_index_leaf_and_deletion_time() -> None:
     original = access_leaf(bytes(32), allowed=True, rule=None)
-    view = parse_leaf(tombstone_leaf(7, original))
-    assert (view.kind, view.tombstone_of, view.tombstoned_leaf_hash) == (
+    data = tombstone_leaf(7, original, "2025-03-01T00:00:00+05:00")
+    assert data.startswith(b"mohtasib-tombstone-v2\n")
+    view = parse_leaf(data)
+    assert (view.kind, view.tombstone_of, view.tombstoned_leaf_hash, view.deleted_at) == (
         "tombstone",
         7,
         leaf_hash(original),
+        "2025-03-01T00:00:00+05:00",
     )
+    with pytest.raises(InputError, match="ISO 8601"):
+        tombstone_leaf(7, original, "")
+
+
+def test_version_1_tombstone_still_parses_without_a_time() -> None:
+    digest = leaf_hash(b"x").hex()
+    view = parse_leaf(b"mohtasib-tombstone-v1\n7\n" + digest.encode() + b"\n")
+    assert (view.tombstone_of, view.deleted_at) == (7, None)
+
+
+@pytest.mark.parametrize(
+    "time",
+    [b"yesterday", b"2025-03-01T00:00:00"],  # not ISO 8601; no time zone
+)
+def test_tombstone_with_a_bad_deletion_time_is_rejected(time: bytes) -> None:
+    digest = leaf_hash(b"x").hex().encode()
+    with pytest.raises(VerificationError, match="deletion time"):
+        parse_leaf(b"mohtasib-tombstone-v2\n7\n" + digest + b"\n" + time + b"\n")
 
 
 @pytest.mark.parametrize("data", [b"", b"mohtasib-access-v1\nshort", b"other\n"])

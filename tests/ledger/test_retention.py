@@ -46,6 +46,9 @@ def test_sweep_forgets_expired_bodies_and_appends_tombstones(
         6,
         9,
     ]
+    for i in range(10, 14):  # the deletion time, committed by the leaf and kept as the time
+        assert parse_leaf(store.entry(i).leaf_data).deleted_at == NOW.isoformat()
+        assert store.entry(i).time == NOW.isoformat()
     with pytest.raises(InputError, match="no record body"):
         ledger.read_record(3, oversight_key)
     assert ledger.read_record(4, oversight_key).outcome == "o4"

@@ -113,15 +113,23 @@ def test_body_that_does_not_match_its_leaf_is_counted(
     assert stats.body_mismatches == 1
 
 
-def test_retention_after_a_sweep_is_compliant(log: Ledger, oversight_key: PrivateKey) -> None:
+def test_retention_after_a_sweep_is_compliant_within_the_grace(
+    log: Ledger, oversight_key: PrivateKey
+) -> None:
     periods = {"standard": dt.timedelta(days=27)}
     retention_sweep(log, now=END, periods=periods)
     stats = ledger_statistics(
-        log.store, start=START, end=END, private_key=oversight_key, retention_periods=periods
+        log.store,
+        start=START,
+        end=END,
+        private_key=oversight_key,
+        retention_periods=periods,
+        retention_grace=dt.timedelta(days=3),
     )
     assert stats.retention is not None and stats.retention.compliant
     assert stats.retention.past_retention == stats.retention.tombstoned == 3
     assert stats.retention.tombstones == 3
+    assert stats.retention.deleted_late == 0 and stats.retention.grace_days == 3
     assert stats.not_opened == 3  # their bodies are gone; counted by decision only
     assert stats.accesses == 5
 
@@ -210,3 +218,27 @@ def test_signed_checkpoint_without_verifier_is_refused(log: Ledger) -> None:
 def test_bad_period_is_refused(log: Ledger, start: dt.datetime, end: dt.datetime) -> None:
     with pytest.raises(InputError):
         ledger_statistics(log.store, start=start, end=end)
+
+
+def test_late_deletion_counts_by_the_tombstones_deletion_time(log: Ledger) -> None:
+    periods = {"standard": dt.timedelta(days=27)}
+    # Accesses of 2, 3 and 4 January 10:00 fall due on 29, 30 and 31 January 10:00;
+    # the sweep runs on 1 February 00:00, so each body goes 2.58, 1.58 and 0.58 days late.
+    retention_sweep(log, now=END, periods=periods)
+    stats = ledger_statistics(log.store, start=START, end=END, retention_periods=periods)
+    retention = stats.retention
+    assert retention is not None and not retention.compliant
+    assert (retention.bodies_kept, retention.not_tombstoned, retention.deleted_late) == (0, 0, 3)
+    assert retention.max_delay_days == pytest.approx(2 + 14 / 24)
+    assert retention.mean_delay_days == pytest.approx(1 + 14 / 24)
+    assert retention.deletion_time_unknown == 0
+    assert retention.to_dict()["deleted_late"] == 3
+    # A sweep a month later shows the longer delay, not the time of the report.
+    later = ledger_statistics(
+        log.store,
+        start=START,
+        end=END + dt.timedelta(days=60),
+        retention_periods=periods,
+        retention_grace=dt.timedelta(days=1),
+    )
+    assert later.retention is not None and later.retention.deleted_late == 2

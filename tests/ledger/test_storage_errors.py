@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -106,3 +106,71 @@ def test_concurrent_single_appends_share_durable_sqlite_commits(
     reopened = SqliteLedgerStore(tmp_path / "ledger.db")
     assert reopened.size() == 200  # every acknowledged append is durable
     reopened.close()
+
+
+class _Dropping(list):  # type: ignore[type-arg]
+    """Entry rows that terminate the store's PostgreSQL backend halfway through the COPY."""
+
+    def __init__(self, rows: Sequence[object], kill: Callable[[], None]) -> None:
+        super().__init__(rows)
+        self.kill = kill
+
+    def __iter__(self) -> Iterator[object]:
+        for position, row in enumerate(super().__iter__()):
+            if position == len(self) // 2:
+                self.kill()
+            yield row
+
+
+def test_postgresql_connection_dropped_mid_append(
+    postgres_url: str,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import psycopg
+
+    from mohtasib.ledger import _postgres, _sqlstore
+    from mohtasib.ledger._audit import audit_log
+    from mohtasib.ledger.verify import verify_consistency
+
+    store = open_store(postgres_url)
+    ledger = Ledger(
+        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+    )
+    ledger.append_many(make_record() for _ in range(21))
+    checkpoint = (21, ledger.root())
+    with store._guard() as db:  # type: ignore[attr-defined]
+        backend = db.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    def kill() -> None:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+    original = _sqlstore.split_batch
+
+    def dropping(*args: object, **kwargs: object) -> object:
+        rows, tiles, nodes = original(*args, **kwargs)  # type: ignore[arg-type]
+        return _Dropping(rows, kill), tiles, nodes
+
+    monkeypatch.setattr(_postgres, "split_batch", dropping)
+    with pytest.raises(StorageError) as caught:
+        ledger.append_many(make_record() for _ in range(40))  # not acknowledged
+    assert caught.value.database is not None and "127.0.0.1" in caught.value.database
+    assert "terminat" in str(caught.value) or "closed" in str(caught.value), caught.value
+    monkeypatch.setattr(_postgres, "split_batch", original)
+
+    # The same store object reconnects; nothing of the failed batch is stored.
+    assert store.size() == 21
+    assert len(store.entries(0, 100)) == 21
+    assert audit_log(store, [checkpoint]).ok
+    receipt = ledger.append(make_record())
+    assert receipt.index == 21
+    verify_consistency(
+        ledger.prove_consistency(21, 22), size1=21, size2=22, root1=checkpoint[1],
+        root2=ledger.root(),
+    )  # fmt: skip
+    fresh = open_store(postgres_url)  # and another connection sees the same committed log
+    assert fresh.size() == 22 and audit_log(fresh, [checkpoint, (22, ledger.root())]).ok
+    fresh.close()
+    store.close()

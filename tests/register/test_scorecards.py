@@ -100,7 +100,12 @@ def _stats(*, sweep: bool = False) -> dict:
     if sweep:
         retention_sweep(ledger, now=end, periods=periods)
     stats = ledger_statistics(
-        ledger.store, start=start, end=end, private_key=KEY, retention_periods=periods
+        ledger.store,
+        start=start,
+        end=end,
+        private_key=KEY,
+        retention_periods=periods,
+        retention_grace=dt.timedelta(days=31),  # the sweep runs once, at the period's end
     )
     return stats.to_dict()
 
