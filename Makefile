@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(CORE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[server]'
 	touch $(CORE)
 
 # pycanon (a test-only oracle for the anonymity checks) pins exact versions of numpy and scipy,
@@ -46,13 +46,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/privacy_anonymity.py
 	$(BIN)/python bench/attention.py
 	$(BIN)/python bench/feedback.py
+	$(BIN)/python bench/portal.py
 
 # Precision, recall and F1 of the PII recognizers on the SYNTHETIC evaluation set.
 eval-pii: $(STAMP)
 	$(BIN)/python tests/privacy/eval/evaluate.py
 
+# Write the demo audit report, then serve the portal on it (Ctrl-C stops it).
 demo: $(CORE)
 	$(BIN)/mohtasib demo --out demo-report
+	$(BIN)/mohtasib serve --demo --report-dir demo-report
 
 docs: $(STAMP)
 	$(BIN)/python docs/generate.py

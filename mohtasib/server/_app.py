@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from mohtasib import __version__
 from mohtasib.errors import (
@@ -17,7 +17,10 @@ from mohtasib.errors import (
     VerificationError,
 )
 from mohtasib.ledger import StoreConflict
-from mohtasib.server._ledger_api import LedgerService, ledger_router
+from mohtasib.server._api import api_router
+from mohtasib.server._ledger_api import ledger_router
+from mohtasib.server._pages import pages_router
+from mohtasib.server._portal import Denied, LangMiddleware, Portal, RequestLog
 from mohtasib.server._settings import ServerSettings
 
 __all__ = ["build_app", "status_for"]
@@ -46,21 +49,48 @@ async def _mohtasib_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def build_app(settings: ServerSettings) -> FastAPI:
-    """Open the ledger named by ``settings`` and mount its API (see :func:`create_app`)."""
-    service = LedgerService(settings)
+def _denied_handler(portal: Portal) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Denied)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        if exc.location is not None:
+            return RedirectResponse(exc.location, status_code=exc.status)
+        return portal.render(
+            request, "error.html", status=exc.status, status_text=exc.status, message=exc.message
+        )
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        service.close()
+    return handler
+
+
+def build_app(settings: ServerSettings) -> FastAPI:
+    """Open the ledger, the portal tables and the register; mount the pages and the API.
+
+    See :func:`~mohtasib.server.create_app`. The stores stay open for the app's life,
+    across any number of lifespans (a test harness may run one per request); the
+    caller closes them with ``app.state.portal.close()``.
+    """
+    portal = Portal.open(settings)
 
     app = FastAPI(
         title="mohtasib",
         version=__version__,
-        description="Independent oversight of police AI: the verifiable access ledger.",
-        lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads scripts from a CDN, which the CSP forbids
+        redoc_url=None,
+        description=(
+            "Independent oversight of police AI: the transparency register, published "
+            "audit reports and the verifiable access ledger."
+        ),
     )
+    app.state.portal = portal
     app.add_exception_handler(MohtasibError, _mohtasib_error)
-    app.include_router(ledger_router(service), prefix="/api/ledger")
+    app.add_exception_handler(Denied, _denied_handler(portal))
+    app.include_router(ledger_router(portal.ledger), prefix="/api/ledger")
+    app.include_router(api_router(portal), prefix="/api")
+    pages = pages_router(portal)
+    app.state.page_routes = pages.routes  # the HTML routes, for the access tests
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(packages=[("mohtasib.server", "static")]), name="static")
+    app.add_middleware(RequestLog)
+    app.add_middleware(LangMiddleware)
     return app

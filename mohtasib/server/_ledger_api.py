@@ -19,10 +19,14 @@
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route functions'
 # annotations at runtime, and the dependencies they name are local to ledger_router.
+# The read routes are ``async``: a proof is a few indexed reads, cheaper than the hop to
+# a worker thread; ``append`` stays a plain function, run in worker threads, so that
+# concurrent appends share one durable commit (group commit, :mod:`mohtasib.ledger._log`).
 
 import base64
 import hmac
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
@@ -54,12 +58,14 @@ class LedgerService:
             pseudonym_key=self.keys.pseudonym_key,
         )
         self.tokens = {token.sha256: token for token in settings.tokens}
+        #: Tokens issued at run time (the portal's administrators), looked up by SHA-256.
+        self.issued: Callable[[str], ApiToken | None] = lambda digest: None
         self._publish = threading.Lock()
 
     def authenticate(self, token: str) -> ApiToken | None:
-        """The token's entry, compared in constant time; None when unknown."""
+        """The token's entry, compared in constant time; None when unknown or revoked."""
         digest = hash_token(token)
-        found = self.tokens.get(digest)
+        found = self.tokens.get(digest) or self.issued(digest)
         if found is None or not hmac.compare_digest(found.sha256, digest):
             return None
         return found
@@ -135,7 +141,7 @@ def ledger_router(service: LedgerService) -> APIRouter:
         return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
 
     @router.get("/entries", summary="Public leaf data of entries [start, end)")
-    def entries(
+    async def entries(
         start: Annotated[int, Query(ge=0)] = 0, end: Annotated[int | None, Query(ge=0)] = None
     ) -> dict[str, Any]:
         size = service.ledger.size()
@@ -156,13 +162,13 @@ def ledger_router(service: LedgerService) -> APIRouter:
         }
 
     @router.get("/proofs/inclusion", summary="Inclusion proof (RFC 9162 §2.1.3)")
-    def inclusion(
+    async def inclusion(
         index: Annotated[int, Query(ge=0)], size: Annotated[int | None, Query(ge=1)] = None
     ) -> dict[str, Any]:
         return InclusionBundle.from_store(service.ledger.store, index, size).to_dict()
 
     @router.get("/proofs/consistency", summary="Consistency proof (RFC 9162 §2.1.4)")
-    def consistency(
+    async def consistency(
         size1: Annotated[int, Query(alias="from", ge=1)],
         size2: Annotated[int | None, Query(alias="to", ge=1)] = None,
     ) -> dict[str, Any]:

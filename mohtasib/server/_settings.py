@@ -6,6 +6,7 @@ environment wins; explicit arguments win over both)::
     database_url: /var/lib/mohtasib/ledger.db      # or postgresql://…; MOHTASIB_DATABASE_URL
     keys_dir: /etc/mohtasib/ledger-keys            # MOHTASIB_LEDGER_KEYS
     policies: [/etc/mohtasib/psca-anpr.yaml]
+    register_dir: /etc/mohtasib/register           # MOHTASIB_REGISTER_DIR; system cards
     tokens:                                        # MOHTASIB_API_TOKENS
       - {role: officer, subject: INSP-1234, sha256: <64 hex>}
       - {role: system, subject: psca-lahore-anpr, sha256: <64 hex>}
@@ -36,7 +37,9 @@ __all__ = ["ROLES", "ApiToken", "ServerSettings", "hash_token", "load_settings"]
 #: Roles an API token can carry.
 ROLES: tuple[str, ...] = ("officer", "system")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_KEYS = {"database_url", "keys_dir", "policies", "tokens"}
+_KEYS = {"database_url", "keys_dir", "policies", "register_dir", "tokens"}
+#: Largest audit report an auditor may upload, in bytes (20 MiB).
+MAX_REPORT_BYTES = 20 * 1024 * 1024
 
 
 def hash_token(token: str) -> str:
@@ -63,17 +66,27 @@ class ApiToken:
 
 @dataclasses.dataclass(frozen=True)
 class ServerSettings:
-    """Everything :func:`~mohtasib.server.create_app` needs (module docstring)."""
+    """Everything :func:`~mohtasib.server.create_app` needs (module docstring).
+
+    ``register_dir`` holds the system cards the portal publishes (None: an empty
+    register); ``cookie_secure`` sets the session cookie's ``Secure`` flag, which only
+    a demo served over plain HTTP on loopback turns off; ``max_report_bytes`` caps an
+    uploaded audit report.
+    """
 
     database_url: str
     keys_dir: Path
     tokens: tuple[ApiToken, ...] = ()
     policies: tuple[Path, ...] = ()
+    register_dir: Path | None = None
+    cookie_secure: bool = True
+    max_report_bytes: int = MAX_REPORT_BYTES
 
     def __repr__(self) -> str:  # token hashes are not secrets, but keep logs short
         return (
             f"ServerSettings(database_url={self.database_url!r}, keys_dir={str(self.keys_dir)!r}, "
-            f"tokens={len(self.tokens)}, policies={[str(p) for p in self.policies]})"
+            f"tokens={len(self.tokens)}, policies={[str(p) for p in self.policies]}, "
+            f"register_dir={None if self.register_dir is None else str(self.register_dir)!r})"
         )
 
 
@@ -121,6 +134,7 @@ def load_settings(
     database_url: str | None = None,
     keys_dir: str | os.PathLike[str] | None = None,
     policies: Sequence[str | os.PathLike[str]] = (),
+    register_dir: str | os.PathLike[str] | None = None,
 ) -> ServerSettings:
     """Build settings from a file, the environment and explicit values (highest first).
 
@@ -143,9 +157,11 @@ def load_settings(
     listed = policies or data.get("policies", [])
     if not isinstance(listed, list | tuple):
         raise ConfigError("want a list of policy files", path=where, key="policies")
+    cards = register_dir or env.get("MOHTASIB_REGISTER_DIR") or data.get("register_dir")
     return ServerSettings(
         database_url=str(url),
         keys_dir=Path(keys),
         tokens=tuple(tokens),
         policies=tuple(Path(p) for p in listed),
+        register_dir=Path(cards) if cards else None,
     )

@@ -71,8 +71,10 @@ def client(tmp_path: Path, verifier: NoteVerifier) -> Iterator[TestClient]:
         ),
         policies=(policy,),
     )
-    with TestClient(create_app(settings)) as test_client:
+    app = create_app(settings)
+    with TestClient(app) as test_client:
         yield test_client
+    app.state.portal.close()
 
 
 def _post(client: TestClient, body: dict[str, Any], token: str | None = OFFICER) -> Any:

@@ -1,0 +1,183 @@
+"""Sign-in for the portal: Argon2 passwords, server-side sessions, CSRF tokens, rate limits.
+
+* Passwords are hashed with Argon2id (``argon2-cffi``'s defaults, RFC 9106 §4's
+  second recommended option) and re-hashed when those parameters change.
+* A session is a 256-bit random token (``secrets.token_urlsafe``) in a cookie that is
+  ``HttpOnly``, ``SameSite=Strict`` and ``Secure`` (unless the settings turn Secure
+  off for a loopback demo); the database holds only its SHA-256, its user, its
+  expiry and its CSRF token.
+* CSRF: the *synchronizer token pattern* (OWASP CSRF Prevention Cheat Sheet): every
+  form of a signed-in page carries the session's CSRF token, compared in constant
+  time (:func:`hmac.compare_digest`). The sign-in form, which has no session yet,
+  uses the *double-submit cookie* pattern of the same cheat sheet.
+* Sign-in is rate limited per client address and per user name (a sliding window,
+  :class:`RateLimiter`); a refused attempt is answered 429 before any hash is checked.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from mohtasib.errors import InputError
+from mohtasib.server._db import PortalDB, User
+
+__all__ = [
+    "SESSION_COOKIE",
+    "USER_ROLES",
+    "Accounts",
+    "RateLimiter",
+    "Session",
+    "csrf_matches",
+    "new_token",
+]
+
+#: Roles of a signed-in user.
+USER_ROLES: tuple[str, ...] = ("admin", "auditor", "officer")
+#: Name of the session cookie.
+SESSION_COOKIE = "mohtasib_session"
+#: Lifetime of a session, in seconds (8 hours: one working shift).
+SESSION_SECONDS = 8 * 3600
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{1,62}")
+MIN_PASSWORD = 12
+
+
+def new_token() -> str:
+    """A fresh 256-bit random token, URL-safe base64."""
+    return secrets.token_urlsafe(32)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    """Whether a submitted CSRF token equals the expected one (constant time)."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+class RateLimiter:
+    """At most ``limit`` events per key within ``window`` seconds (a sliding window)."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._events: dict[str, collections.deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allowed(self, *keys: str, now: float | None = None) -> bool:
+        """Whether every key is under its limit (nothing is recorded)."""
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                events = self._events.get(key)
+                if events is None:
+                    continue
+                while events and events[0] <= moment - self.window:
+                    events.popleft()
+                if len(events) >= self.limit:
+                    return False
+        return True
+
+    def record(self, *keys: str, now: float | None = None) -> None:
+        """Record one event (a failed sign-in) against every key."""
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                self._events.setdefault(key, collections.deque()).append(moment)
+
+    def reset(self, key: str) -> None:
+        """Forget a key's events (after a successful sign-in)."""
+        with self._lock:
+            self._events.pop(key, None)
+
+
+class Session:
+    """A signed-in user's session: who, and the CSRF token of their forms."""
+
+    def __init__(self, user: User, csrf: str, token_sha256: str) -> None:
+        self.user = user
+        self.csrf = csrf
+        self.token_sha256 = token_sha256
+
+
+class Accounts:
+    """Users and sessions over the portal database."""
+
+    def __init__(self, db: PortalDB) -> None:
+        self.db = db
+        self.hasher = PasswordHasher()
+        # Verifying against this keeps an unknown user name as slow as a wrong password.
+        self._dummy = self.hasher.hash(new_token())
+
+    def create_user(self, username: str, role: str, password: str) -> User:
+        """Add a user; InputError names the field that is not acceptable."""
+        if not _USERNAME.fullmatch(username):
+            raise InputError(
+                "want 2-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                column="username",
+            )
+        if role not in USER_ROLES:
+            raise InputError(f"got {role!r}; want one of {list(USER_ROLES)}", column="role")
+        if len(password) < MIN_PASSWORD:
+            raise InputError(f"want at least {MIN_PASSWORD} characters", column="password")
+        if self.db.user(username) is not None:
+            raise InputError(f"user {username!r} already exists", column="username")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        user = User(username, role, self.hasher.hash(password), True, now)
+        self.db.add_user(user)
+        return user
+
+    def check_password(self, username: str, password: str) -> User | None:
+        """The active user when the password matches, else None (same cost either way)."""
+        user = self.db.user(username)
+        stored = user.password_hash if user is not None and user.active else self._dummy
+        try:
+            self.hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if user is None or not user.active:
+            return None
+        if self.hasher.check_needs_rehash(stored):
+            self.db.set_password_hash(username, self.hasher.hash(password))
+        return user
+
+    def open_session(self, user: User) -> tuple[str, Session]:
+        """A new session: the cookie's token (shown once) and the session."""
+        token, csrf = new_token(), new_token()
+        digest = _sha256(token)
+        self.db.delete_expired_sessions(time.time())
+        self.db.add_session(digest, user.username, csrf, time.time() + SESSION_SECONDS)
+        return token, Session(user, csrf, digest)
+
+    def session(self, token: str | None) -> Session | None:
+        """The live session of a cookie's token, or None (unknown, expired, user disabled)."""
+        if not token or len(token) > 128:
+            return None
+        digest = _sha256(token)
+        found = self.db.session(digest)
+        if found is None:
+            return None
+        username, csrf, expires = found
+        if expires < time.time():
+            self.db.delete_session(digest)
+            return None
+        user = self.db.user(username)
+        if user is None or not user.active:
+            return None
+        return Session(user, csrf, digest)
+
+    def close_session(self, session: Session) -> None:
+        """Sign out."""
+        self.db.delete_session(session.token_sha256)
