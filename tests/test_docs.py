@@ -219,6 +219,9 @@ def test_flag_explained(flag: str) -> None:
 
 FORBIDDEN = re.compile(r"\b(fair|unbiased|safe)\b", re.IGNORECASE)
 QUOTED = re.compile(r"[\"“'](?:fair|unbiased|safe)[\"”']", re.IGNORECASE)
+#: The name of Pakistan's "Safe City" camera programmes (and ids such as quetta-safe-city-…) is a
+#: proper noun, not a claim about a system.
+PROPER_NOUN = re.compile(r"\bsafe[- ]cit(?:y|ies)\b", re.IGNORECASE)
 #: Sentences allowed to use the words unquoted (none yet; add exact sentences with a reason).
 ALLOWED_SENTENCES: tuple[str, ...] = ()
 
@@ -226,7 +229,7 @@ ALLOWED_SENTENCES: tuple[str, ...] = ()
 def _offending_lines(text: str) -> list[str]:
     out = []
     for line in text.splitlines():
-        cleaned = QUOTED.sub("", line)
+        cleaned = PROPER_NOUN.sub("", QUOTED.sub("", line))
         for sentence in ALLOWED_SENTENCES:
             cleaned = cleaned.replace(sentence, "")
         if FORBIDDEN.search(cleaned):
@@ -238,6 +241,8 @@ def test_forbidden_word_check_catches_a_certification() -> None:
     assert _offending_lines("The system is fair to every group.")
     assert _offending_lines("Deemed SAFE for use.")
     assert not _offending_lines('Never write that a system is "fair" or "unbiased".')
+    assert not _offending_lines("Lahore's Safe City cameras (quetta-safe-city-cameras).")
+    assert _offending_lines("The Safe City system is safe.")
     assert not _offending_lines("The fairness audit; shared safely.")
 
 
