@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/privacy_dp.py
 	$(BIN)/python bench/privacy_anonymity.py
 	$(BIN)/python bench/attention.py
+	$(BIN)/python bench/forecast.py --opencp /tmp/opencp-venv/bin/python
 	$(BIN)/python bench/feedback.py
 	$(BIN)/python bench/portal.py
 

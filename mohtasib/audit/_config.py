@@ -101,6 +101,9 @@ SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "n_boot",
             "block_length",
             "random_state",
+            "study_area",
+            "refit_every",
+            "offsets",
         ),
     },
     "attention": {

@@ -10,6 +10,7 @@ from typing import Any
 
 from mohtasib import biometrics, fairness, forecast, ledger
 from mohtasib.biometrics import BiometricAudit
+from mohtasib.errors import ConfigError
 from mohtasib.fairness import DisparityAudit
 from mohtasib.io import sha256_file
 from mohtasib.ledger import LedgerStatistics
@@ -162,7 +163,11 @@ FORECASTERS: dict[str, Callable[[float], forecast.Forecaster]] = {
     "retrospective": lambda window: forecast.RetrospectiveHotspotForecaster(window_days=window),
     "prospective": lambda window: forecast.ProspectiveHotspotForecaster(),
     "kde": lambda window: forecast.KdeForecaster(window_days=window),
+    "kde-nn": lambda window: forecast.KdeForecaster(
+        window_days=window, bandwidth="nearest_neighbour"
+    ),
     "etas": lambda window: forecast.GridEtasForecaster(),
+    "sepp": lambda window: forecast.SeppForecaster(window_days=window),
 }
 
 
@@ -200,7 +205,16 @@ def _run_forecast(body: Mapping[str, Any], base: Path, engine: str | None) -> fo
         lat_col=str(body.get("lat_col", "latitude")),
         tz=None if tz is None else str(tz),
         cell_size=float(body.get("cell_size", 150)),
+        study_area=forecast.StudyArea.from_geojson(config_path(base, body, "study_area"))
+        if body.get("study_area")
+        else None,
     )
+    placements = int(body.get("offsets", 1))
+    if placements < 1:
+        raise ConfigError(
+            f"sections.forecast.offsets: got {placements}; want a number of grid placements >= 1"
+        )
+    step = float(body.get("cell_size", 150)) / placements
     result = forecast.backtest(
         events,
         {name: FORECASTERS[name](train_days) for name in names},
@@ -212,6 +226,8 @@ def _run_forecast(body: Mapping[str, Any], base: Path, engine: str | None) -> fo
         n_boot=int(body.get("n_boot", 1000)),
         block_length=int(body["block_length"]) if body.get("block_length") is not None else None,
         random_state=int(body.get("random_state", 0)),
+        refit_every=float(body["refit_every"]) if body.get("refit_every") is not None else None,
+        offsets=[(i * step, i * step) for i in range(1, placements)],
     )
     parameters = {
         k: v.isoformat() if isinstance(v, dt.date) else v

@@ -4,6 +4,19 @@ Origins are ``test_start + i * horizon_days`` for every full horizon in the
 test period. At each origin every model is refitted on the events of the
 preceding ``train_days`` and scored (see :mod:`mohtasib.forecast._scoring`)
 on the study-area cells against the events of the next ``horizon_days``.
+With ``refit_every`` days a model is refitted only when that long has passed
+since its last fit and forecasts from its last fit in between, as a system
+refitted weekly would; the events since that fit are then unseen (rolling-origin
+evaluation with a refit cadence: Tashman 2000, "Out-of-sample tests of
+forecasting accuracy", International Journal of Forecasting 16:437-450).
+
+Grid-placement sensitivity: with ``offsets`` the whole backtest is repeated
+with the lattice moved by each offset (same events, CRS, cell size and study
+area rule), and each metric's mean over origins is reported as the range
+(min, max) over all placements, next to the main placement's mean and
+interval. The range shows how much the figures owe to where the cell edges
+happen to fall (the modifiable areal unit problem: Openshaw 1984, "The
+Modifiable Areal Unit Problem", CATMOG 38).
 
 Across origins each metric is summarised by its mean and a percentile
 circular block bootstrap interval over origins (Künsch 1989, Annals of
@@ -22,6 +35,7 @@ counted in the warnings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +46,7 @@ from numpy.typing import NDArray
 
 from mohtasib._json import json_number, json_pair
 from mohtasib.errors import InputError, InsufficientDataError
-from mohtasib.forecast._events import GriddedEvents
+from mohtasib.forecast._events import GriddedEvents, regrid
 from mohtasib.forecast._grid import Grid
 from mohtasib.forecast._scoring import OriginScores, rank_cells, score_origin
 
@@ -47,7 +61,7 @@ __all__ = [
 ]
 
 #: Version of the JSON layout written by :meth:`Backtest.to_dict`.
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 _BY_COVERAGE = ("hit_rate", "pai", "pei", "pei_star")
 
@@ -88,6 +102,8 @@ class ModelScores:
     ``means`` and ``cis`` are keyed by metric (``hit_rate``, ``pai``, ``pei``,
     ``pei_star`` by coverage too, e.g. ``("hit_rate", 0.05)``; ``("log_score",
     None)``, ``("brier", None)``). ``vs_baseline`` compares hit rates per coverage.
+    ``ranges`` holds, per metric, the (min, max) of the mean over origins across
+    grid placements (empty when the backtest had no ``offsets``).
     """
 
     name: str
@@ -95,6 +111,7 @@ class ModelScores:
     means: Mapping[tuple[str, float | None], float]
     cis: Mapping[tuple[str, float | None], tuple[float, float]]
     vs_baseline: Mapping[float, Comparison]
+    ranges: Mapping[tuple[str, float | None], tuple[float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON view (the issue's layout: ``hit_rate``, ``hit_rate_ci``, ...)."""
@@ -107,6 +124,16 @@ class ModelScores:
             out[metric] = json_number(self.means[(metric, None)])
             out[f"{metric}_ci"] = json_pair(self.cis[(metric, None)])
         out["vs_baseline"] = {str(c): v.to_dict() for c, v in sorted(self.vs_baseline.items())}
+        out["offset_range"] = self._ranges_dict() if self.ranges else None
+        return out
+
+    def _ranges_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for metric in _BY_COVERAGE:
+            keys = sorted(c for m, c in self.ranges if m == metric and c is not None)
+            out[metric] = {str(c): json_pair(self.ranges[(metric, c)]) for c in keys}
+        for metric in ("log_score", "brier"):
+            out[metric] = json_pair(self.ranges[(metric, None)])
         return out
 
 
@@ -154,6 +181,9 @@ class Backtest:
     audit job): the events file with its SHA-256, and the settings used.
     ``n_boot`` is the number of bootstrap resamples and sign flips;
     ``block_length`` the number of consecutive origins resampled (and flipped) together.
+    ``n_outside_study_area`` counts the events excluded for lying outside the
+    study area; ``refit_every_days`` is the refit cadence (None: every origin);
+    ``offsets`` the extra grid placements of the sensitivity ranges.
     """
 
     grid: Grid
@@ -171,6 +201,9 @@ class Backtest:
     map: FlaggedCells | None = None
     inputs: tuple[Mapping[str, Any], ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    n_outside_study_area: int = 0
+    refit_every_days: float | None = None
+    offsets: tuple[tuple[float, float], ...] = ()
 
     def model(self, name: str) -> ModelScores:
         """The scores of the model called ``name``."""
@@ -202,7 +235,8 @@ class Backtest:
         """Return the stable JSON layout (``schema_version`` 1.1).
 
         1.1 adds ``n_boot``, ``min_p_value``, ``map``, ``inputs`` and ``parameters`` to 1.0;
-        1.2 adds ``block_length``.
+        1.2 adds ``block_length``; 1.3 adds ``n_outside_study_area``,
+        ``refit_every_days``, ``grid_offsets`` and each model's ``offset_range``.
         """
         return {
             "schema_version": SCHEMA_VERSION,
@@ -222,6 +256,9 @@ class Backtest:
             "map": None if self.map is None else self.map.to_dict(),
             "inputs": [dict(i) for i in self.inputs],
             "parameters": dict(self.parameters),
+            "n_outside_study_area": self.n_outside_study_area,
+            "refit_every_days": self.refit_every_days,
+            "grid_offsets": [list(o) for o in self.offsets],
         }
 
 
@@ -278,10 +315,7 @@ def _summarise(
     rng: np.random.Generator,
     block: int,
 ) -> ModelScores:
-    keys: list[tuple[str, float | None]] = [
-        (m, c) for m in _BY_COVERAGE for c in scores[0].hit_rate
-    ]
-    keys += [("log_score", None), ("brier", None)]
+    keys = _metric_keys(list(scores[0].hit_rate))
     means = {k: float(_series(scores, *k).mean()) for k in keys}
     cis = {k: _bootstrap_ci(_series(scores, *k), idx) for k in keys}
     vs = {
@@ -309,6 +343,60 @@ def _origins(
     return tuple(test_start + i * horizon for i in range(n))
 
 
+@dataclass
+class _Run:
+    """Scores of every model at every origin that had test events, on one grid."""
+
+    scores: dict[str, list[OriginScores]]
+    kept: list[float]
+    last: dict[str, NDArray[np.float64]]
+    last_observed: NDArray[np.int64]
+    active: NDArray[np.int64]
+    n_test: int
+
+
+def _run(
+    events: GriddedEvents,
+    models: Mapping[str, Forecaster],
+    origins: Sequence[float],
+    *,
+    horizon_days: float,
+    train_days: float,
+    coverages: Sequence[float],
+    refit_every: float | None,
+    rng: np.random.Generator,
+    tick: Callable[[], None],
+) -> _Run:
+    active = np.flatnonzero(events.grid.active)
+    run = _Run({name: [] for name in models}, [], {}, np.zeros(0, dtype=np.int64), active, 0)
+    fitted_at: dict[str, float] = {}
+    for at in origins:
+        test = events.between(at, at + horizon_days)
+        observed = np.bincount(test.cells[test.cells >= 0], minlength=events.grid.n_cells)[active]
+        if observed.sum() > 0:
+            run.kept.append(at)
+            run.n_test += int(observed.sum())
+            train = events.between(at - train_days, at)
+            for name, model in models.items():
+                last_fit = fitted_at.get(name)
+                if last_fit is None or refit_every is None or at - last_fit >= refit_every - 1e-9:
+                    model.fit(train)
+                    fitted_at[name] = at
+                forecast = model.predict(at, horizon_days)[active]
+                run.last[name] = forecast
+                run.scores[name].append(
+                    score_origin(forecast, observed, coverages=coverages, rng=rng)
+                )
+            run.last_observed = observed
+        tick()
+    return run
+
+
+def _metric_keys(coverages: Sequence[float]) -> list[tuple[str, float | None]]:
+    keys: list[tuple[str, float | None]] = [(m, c) for m in _BY_COVERAGE for c in coverages]
+    return [*keys, ("log_score", None), ("brier", None)]
+
+
 def backtest(
     events: GriddedEvents,
     models: Mapping[str, Forecaster],
@@ -324,6 +412,8 @@ def backtest(
     progress: Callable[[int, int], None] | None = None,
     map_coverage: float | None = None,
     block_length: int | None = None,
+    refit_every: float | None = None,
+    offsets: Sequence[tuple[float, float]] = (),
 ) -> Backtest:
     """Score forecasters at rolling origins and compare each with the baseline.
 
@@ -351,15 +441,23 @@ def backtest(
     random_state
         Seeds tie-breaking in the ranking, the bootstrap and the sign flips.
     progress
-        Called as ``progress(done, total)`` after each origin.
+        Called as ``progress(done, total)`` after each origin (of every placement).
     map_coverage
         Coverage at which the cells flagged at the last scored origin are kept
         (:class:`FlaggedCells`, for a map); default the coverage nearest 0.05.
+    refit_every
+        Days between refits (None: refit at every origin). Between refits a
+        model forecasts from its last fit, without the events since.
+    offsets
+        Extra placements of the lattice, ``(dx, dy)`` in metres, for the
+        grid-placement ranges (:attr:`ModelScores.ranges`); each repeats the
+        whole backtest, so the run takes ``1 + len(offsets)`` times as long.
 
     Raises
     ------
     InputError
-        Bad periods, coverages or block length, or no ``baseline`` among ``models``.
+        Bad periods, coverages, block length or refit cadence, or no
+        ``baseline`` among ``models``.
     InsufficientDataError
         Too little history for ``train_days``, or no test events at all.
     """
@@ -369,66 +467,100 @@ def backtest(
         raise InputError(f"got coverages {list(coverages)}; want each in (0, 1]")
     if block_length is not None and block_length < 1:
         raise InputError(f"got block_length {block_length}; want a whole number of origins >= 1")
+    if refit_every is not None and not refit_every > 0:
+        raise InputError(f"got refit_every {refit_every}; want a positive number of days")
     origins = _origins(events, test_start, test_days, horizon_days, train_days)
-    rng = np.random.default_rng(random_state)
-    active = np.flatnonzero(events.grid.active)
-    scores: dict[str, list[OriginScores]] = {name: [] for name in models}
-    kept: list[float] = []
-    last: dict[str, NDArray[np.float64]] = {}
-    last_observed: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-    n_test = 0
-    for i, at in enumerate(origins):
-        test = events.between(at, at + horizon_days)
-        observed = np.bincount(test.cells[test.cells >= 0], minlength=events.grid.n_cells)[active]
-        if observed.sum() > 0:
-            kept.append(at)
-            n_test += int(observed.sum())
-            train = events.between(at - train_days, at)
-            for name, model in models.items():
-                forecast = model.fit(train).predict(at, horizon_days)[active]
-                last[name] = forecast
-                scores[name].append(score_origin(forecast, observed, coverages=coverages, rng=rng))
-            last_observed = observed
+    total = len(origins) * (1 + len(offsets))
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(i + 1, len(origins))
-    if not kept:
+            progress(done, total)
+
+    settings: dict[str, Any] = {
+        "horizon_days": horizon_days,
+        "train_days": train_days,
+        "coverages": coverages,
+        "refit_every": refit_every,
+        "tick": tick,
+    }
+    rng = np.random.default_rng(random_state)
+    run = _run(events, models, origins, rng=rng, **settings)
+    if not run.kept:
         raise InsufficientDataError(f"none of the {len(origins)} test windows has an event")
     warnings = []
-    if len(kept) < len(origins):
-        warnings.append(f"{len(origins) - len(kept)} origin(s) without test events skipped")
-    block = block_length if block_length is not None else max(1, round(len(kept) ** (1 / 3)))
-    idx = block_indices(len(kept), n_boot=n_boot, block=block, rng=rng)
+    if len(run.kept) < len(origins):
+        warnings.append(f"{len(origins) - len(run.kept)} origin(s) without test events skipped")
+    ranges = _placement_ranges(events, models, origins, run, offsets, random_state, settings)
+    block = block_length if block_length is not None else max(1, round(len(run.kept) ** (1 / 3)))
+    idx = block_indices(len(run.kept), n_boot=n_boot, block=block, rng=rng)
     summaries = tuple(
-        _summarise(name, _params(model), scores[name], scores[baseline], idx, rng, block)
+        _summarise(name, _params(model), run.scores[name], run.scores[baseline], idx, rng, block)
         for name, model in models.items()
     )
+    if ranges:
+        summaries = tuple(dataclasses.replace(m, ranges=ranges[m.name]) for m in summaries)
     if map_coverage is None:
         map_coverage = min(coverages, key=lambda c: abs(c - 0.05))
     map_rng = np.random.default_rng(random_state)
+    active = run.active
     k = max(1, round(map_coverage * active.size))
     flagged = FlaggedCells(
-        kept[-1],
+        run.kept[-1],
         map_coverage,
         {
             name: tuple(int(c) for c in np.sort(active[rank_cells(f, map_rng)[:k]]))
-            for name, f in last.items()
+            for name, f in run.last.items()
         },
-        tuple(int(c) for c in active[last_observed > 0]),
+        tuple(int(c) for c in active[run.last_observed > 0]),
     )
     return Backtest(
         events.grid,
         baseline,
-        tuple(kept),
+        tuple(run.kept),
         horizon_days,
         train_days,
         tuple(coverages),
-        n_test,
+        run.n_test,
         summaries,
         tuple(warnings),
         n_boot=n_boot,
         block_length=block,
         map=flagged,
+        n_outside_study_area=events.n_outside,
+        refit_every_days=refit_every,
+        offsets=tuple((float(dx), float(dy)) for dx, dy in offsets),
     )
+
+
+def _placement_ranges(
+    events: GriddedEvents,
+    models: Mapping[str, Forecaster],
+    origins: Sequence[float],
+    main: _Run,
+    offsets: Sequence[tuple[float, float]],
+    random_state: int,
+    settings: Mapping[str, Any],
+) -> dict[str, dict[tuple[str, float | None], tuple[float, float]]]:
+    """Per model and metric, (min, max) of the mean over origins across placements."""
+    if not offsets:
+        return {}
+    keys = _metric_keys(settings["coverages"])
+    runs = [main]
+    for offset in offsets:
+        moved = regrid(events, (float(offset[0]), float(offset[1])))
+        rng = np.random.default_rng(random_state)
+        runs.append(_run(moved, models, origins, rng=rng, **settings))
+    out: dict[str, dict[tuple[str, float | None], tuple[float, float]]] = {}
+    for name in models:
+        per_key: dict[tuple[str, float | None], tuple[float, float]] = {}
+        for key in keys:
+            values = [float(np.nanmean(_series(r.scores[name], *key))) for r in runs if r.kept]
+            per_key[key] = (min(values), max(values))
+        out[name] = per_key
+    return out
 
 
 def _params(model: Forecaster) -> dict[str, Any]:

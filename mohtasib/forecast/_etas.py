@@ -35,11 +35,15 @@ policing. *JASA* 110(512), 1399–1411.
 Lum, K. and Isaac, W. (2016). To predict and serve? *Significance* 13(5), 14–19.
 Lewis, E. and Mohler, G. (2011). A nonparametric EM algorithm for multiscale Hawkes
 processes. *Journal of Nonparametric Statistics* 1(1), 1–20.
+Ogata, Y. (1978). The asymptotic behaviour of maximum likelihood estimators for
+stationary point processes. *Annals of the Institute of Statistical Mathematics* 30,
+243–261.
 Ogata, Y. (1981). On Lewis' simulation method for point processes. *IEEE TIT* 27(1), 23–31.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +53,18 @@ from numpy.typing import ArrayLike, NDArray
 from mohtasib.errors import ConfigError, InputError, InsufficientDataError
 from mohtasib.forecast._events import GriddedEvents
 
-__all__ = ["EtasParameters", "GridEtasForecaster", "fit_grid_etas", "trigger_sums"]
+__all__ = [
+    "EtasParameters",
+    "GridEtasForecaster",
+    "etas_information",
+    "fit_grid_etas",
+    "trigger_sums",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+_Z95 = 1.959963984540054  # standard normal 97.5 % quantile
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,10 @@ class EtasParameters:
         EM iterations run.
     converged
         Whether the relative change in log-likelihood fell to ``tol`` before ``n_iter``.
+    theta_ci, omega_ci
+        95 % Wald intervals from the observed information with ``mu`` profiled out
+        (:func:`etas_information`), formed on the log scale; ``(nan, nan)`` when the
+        information matrix is singular.
     """
 
     theta: float
@@ -81,12 +97,16 @@ class EtasParameters:
     log_likelihood: float
     iterations: int
     converged: bool
+    theta_ci: tuple[float, float] = (math.nan, math.nan)
+    omega_ci: tuple[float, float] = (math.nan, math.nan)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the scalar parameters and a summary of ``mu`` as plain Python values."""
         return {
             "theta": self.theta,
             "omega": self.omega,
+            "theta_ci": list(self.theta_ci),
+            "omega_ci": list(self.omega_ci),
             "mu_total": float(self.mu.sum()),
             "n_cells": int(self.mu.size),
             "log_likelihood": self.log_likelihood,
@@ -200,6 +220,7 @@ def fit_grid_etas(
     tol: float = 1e-6,
     theta0: float = 0.5,
     omega0: float = 1.0,
+    mu0: ArrayLike | None = None,
 ) -> EtasParameters:
     r"""Fit grid ETAS by EM with the Lewis & Mohler (2011) edge correction.
 
@@ -237,7 +258,10 @@ def fit_grid_etas(
     tol
         Stop when the relative change in log-likelihood is at most ``tol``.
     theta0, omega0
-        Starting values; ``mu`` starts at ``(1 - theta0) * count_k / (T - S)``.
+        Starting values.
+    mu0
+        Starting background rates, shape ``(n_cells,)``; default
+        ``(1 - theta0) * count_k / (T - S)`` (open_cp starts at ``count_k / (T - S)``).
 
     Returns
     -------
@@ -265,7 +289,11 @@ def fit_grid_etas(
     theta, omega = theta0, omega0
     mu: FloatArray = (
         (1.0 - theta0) * np.bincount(c, minlength=n_cells).astype(np.float64) / duration
+        if mu0 is None
+        else np.asarray(mu0, dtype=np.float64).copy()
     )
+    if mu.shape != (n_cells,) or not bool(np.all(mu >= 0)):
+        raise ConfigError(f"mu0 must be {n_cells} rates >= 0; got shape {mu.shape}", key="mu0")
     loglik_old = -np.inf
     converged = False
     iteration = 0
@@ -290,7 +318,113 @@ def fit_grid_etas(
     a, _ = _recursion(layout, omega)
     lam = mu[layout.cells] + theta * omega * a
     final = _loglik(lam, mu, theta, np.exp(-omega * tau), duration)
-    return EtasParameters(float(theta), omega, mu, final, iteration, converged)
+    theta_ci, omega_ci = _intervals(layout, mu, float(theta), omega, tau)
+    return EtasParameters(float(theta), omega, mu, final, iteration, converged, theta_ci, omega_ci)
+
+
+def _moments(layout: _Layout, omega: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r""":math:`A_i, B_i` and :math:`C_i = \sum_{j<i} (t_i - t_j)^2 e^{-\omega (t_i - t_j)}`.
+
+    :math:`C_i = e^{-\omega\Delta}(C_{i-1} + 2\Delta B_{i-1} + \Delta^2 (1 + A_{i-1}))`
+    with :math:`\Delta = t_i - t_{i-1}`, the next step of Ogata's recursion.
+    """
+    a, b = _recursion(layout, omega)
+    decay = np.exp(-omega * layout.gaps)
+    c = np.zeros_like(layout.times)
+    for idx in layout.by_rank:
+        prev, gap = idx - 1, layout.gaps[idx]
+        c[idx] = decay[idx] * (c[prev] + 2.0 * gap * b[prev] + gap * gap * (1.0 + a[prev]))
+    return a, b, c
+
+
+def etas_information(
+    cells: ArrayLike, times: ArrayLike, parameters: EtasParameters, *, end_time: float
+) -> FloatArray:
+    r"""Observed information for :math:`(\theta, \omega)` with the background profiled out.
+
+    The log-likelihood is :math:`\ell = \sum_i \log\lambda_i - \Lambda` with
+    :math:`\lambda_i = \mu_{c_i} + \theta\omega A_i` and
+    :math:`\Lambda = (T - S)\sum_k\mu_k + \theta\sum_i (1 - e^{-\omega\tau_i})`.
+    Its Hessian in :math:`(\theta, \omega, \mu)` is
+    :math:`\sum_i(\partial^2\lambda_i/\lambda_i - \partial\lambda_i\partial\lambda_i^\top/
+    \lambda_i^2) - \partial^2\Lambda`, using :math:`\partial A_i/\partial\omega = -B_i` and
+    :math:`\partial B_i/\partial\omega = -C_i` (:func:`_moments`). The block of the
+    :math:`\mu_k` is diagonal, so the information for :math:`(\theta, \omega)` with every
+    :math:`\mu_k` estimated is the Schur complement
+    :math:`J_{\psi\psi} - \sum_k J_{\psi k} J_{k\psi} / J_{kk}` (cells with events only;
+    a cell with none has :math:`\mu_k = 0` on the boundary and no curvature). Its inverse
+    is the asymptotic covariance of the maximum-likelihood estimate (Ogata 1978,
+    *Ann. Inst. Statist. Math.* 30, 243–261; Rathbun 1996, *J. Statist. Plann.
+    Inference* 51, 55–74).
+
+    Parameters
+    ----------
+    cells, times
+        The events the parameters were fitted on.
+    parameters
+        The fit (from :func:`fit_grid_etas`).
+    end_time
+        End :math:`T` of the observation window.
+
+    Returns
+    -------
+    numpy.ndarray
+        The 2 x 2 information matrix for ``(theta, omega)``.
+    """
+    layout = _layout(np.asarray(cells, dtype=np.int64), np.asarray(times, dtype=np.float64))
+    tau = end_time - layout.times
+    return _information(layout, parameters.mu, parameters.theta, parameters.omega, tau)
+
+
+def _information(
+    layout: _Layout,
+    mu: FloatArray,
+    theta: float,
+    omega: float,
+    tau: FloatArray,
+    *,
+    profile: bool = True,
+) -> FloatArray:
+    a, b, c = _moments(layout, omega)
+    lam = mu[layout.cells] + theta * omega * a
+    d_theta, d_omega = omega * a, theta * (a - omega * b)  # dλ/dθ, dλ/dω
+    d_theta_omega, d_omega2 = a - omega * b, theta * (omega * c - 2.0 * b)
+    tail = np.exp(-omega * tau)
+    inv2 = 1.0 / lam**2
+    j = np.empty((2, 2))
+    j[0, 0] = (d_theta * d_theta * inv2).sum()
+    j[0, 1] = j[1, 0] = (d_theta * d_omega * inv2 - d_theta_omega / lam).sum() + (tau * tail).sum()
+    j[1, 1] = (d_omega * d_omega * inv2 - d_omega2 / lam).sum() - theta * (tau * tau * tail).sum()
+    if not profile:
+        return j
+    n_cells = mu.size
+    j_mm = np.bincount(layout.cells, weights=inv2, minlength=n_cells)
+    cross = [
+        np.bincount(layout.cells, weights=d * inv2, minlength=n_cells) for d in (d_theta, d_omega)
+    ]
+    has = j_mm > 0
+    for k in range(2):
+        for m in range(2):
+            j[k, m] -= float((cross[k][has] * cross[m][has] / j_mm[has]).sum())
+    return j
+
+
+def _intervals(
+    layout: _Layout, mu: FloatArray, theta: float, omega: float, tau: FloatArray
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    info = _information(layout, mu, theta, omega, tau)
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return (math.nan, math.nan), (math.nan, math.nan)
+    out = []
+    for value, var in ((theta, cov[0, 0]), (omega, cov[1, 1])):
+        if not (var > 0 and value > 0 and math.isfinite(var)):
+            out.append((math.nan, math.nan))
+            continue
+        half = _Z95 * math.sqrt(var) / value
+        out.append((value * math.exp(-half), value * math.exp(half)))
+    return out[0], out[1]
 
 
 def _loglik(

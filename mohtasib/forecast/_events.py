@@ -8,10 +8,16 @@ Coordinates must lie in range; a latitude beyond +-90 with a longitude within
 naming the file, the 1-based data row and the column. Exact duplicate events
 (same time and place) are kept and counted in the warnings: a duplicate may be
 two victims of one incident, and dropping it is the analyst's decision.
+
+With a study-area polygon, events whose cell is not in the study area (its
+centre outside the polygon; see :mod:`mohtasib.forecast._grid`) are excluded,
+and their number is kept (:attr:`GriddedEvents.n_outside`) and reported in the
+warnings and the backtest JSON, never dropped silently.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +27,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from mohtasib.errors import InputError
-from mohtasib.forecast._grid import Grid
+from mohtasib.forecast._grid import Grid, StudyArea
 from mohtasib.io import read_table
 
-__all__ = ["GriddedEvents", "read_events"]
+__all__ = ["GriddedEvents", "read_events", "regrid"]
 
 _NS_PER_DAY = 86_400 * 10**9
 
@@ -43,6 +49,8 @@ class GriddedEvents:
         Projected coordinates in the grid's CRS (metres).
     grid
         The grid the cells refer to.
+    n_outside
+        Events read but excluded because their cell is outside the study area.
     """
 
     cells: NDArray[np.int64]
@@ -50,6 +58,7 @@ class GriddedEvents:
     x: NDArray[np.float64]
     y: NDArray[np.float64]
     grid: Grid
+    n_outside: int = 0
 
     def __post_init__(self) -> None:
         n = self.times.size
@@ -170,6 +179,7 @@ def read_events(
     cell_size: float,
     offset: tuple[float, float] = (0.0, 0.0),
     crs: str | None = None,
+    study_area: StudyArea | None = None,
 ) -> tuple[GriddedEvents, tuple[str, ...]]:
     """Read events, validate them against the events contract and grid them.
 
@@ -184,18 +194,23 @@ def read_events(
         the timestamps carry no offset.
     cell_size, offset, crs
         Passed to :meth:`Grid.from_events`.
+    study_area
+        Optional polygon; the study area is then the cells whose centre lies
+        inside it, and events in other cells are excluded and counted.
 
     Returns
     -------
     events, warnings
-        The events sorted by time on a grid masked to the cells that had an
-        event, and the counted warnings (duplicates, daylight-saving times).
+        The events sorted by time on a grid masked to the study area (the
+        cells that had an event, or those inside ``study_area``), and the
+        counted warnings (duplicates, daylight-saving times, events outside).
 
     Raises
     ------
     InputError
         A column is missing; a timestamp is missing, unparseable or naive
-        without ``tz``; a coordinate is missing, out of range or swapped.
+        without ``tz``; a coordinate is missing, out of range or swapped; every
+        event lies outside ``study_area``.
     """
     columns: Sequence[str] = [time_col, lon_col, lat_col]
     if isinstance(data, pd.DataFrame):
@@ -217,8 +232,44 @@ def read_events(
     n_dup = int(pd.DataFrame({"t": times, "x": lon, "y": lat}).duplicated().sum())
     if n_dup:
         warnings.append(f"{n_dup} exact duplicate event(s) (same time and place) kept")
-    grid = Grid.from_events(lon, lat, cell_size=cell_size, offset=offset, crs=crs)
+    grid = Grid.from_events(
+        lon, lat, cell_size=cell_size, offset=offset, crs=crs, study_area=study_area
+    )
     order = np.argsort(times, kind="stable")
     x, y = grid.project(lon[order], lat[order])
-    events = GriddedEvents(grid.cell_of(x, y), times[order], x, y, grid)
+    events = _inside(x, y, times[order], grid)
+    if events.n_outside:
+        warnings.append(
+            f"{events.n_outside} event(s) outside the study area {grid.study_area_label} "
+            "excluded (their cell's centre lies outside the polygon)"
+        )
+    if len(events) == 0:
+        raise InputError(
+            f"all {events.n_outside} events lie outside the study area; "
+            "want events inside the polygon (check the file and the coordinate columns)",
+            source=source,
+        )
     return events, tuple(warnings)
+
+
+def _inside(
+    x: NDArray[np.float64], y: NDArray[np.float64], times: NDArray[np.float64], grid: Grid
+) -> GriddedEvents:
+    cells = grid.cell_of(x, y)
+    keep = cells >= 0
+    keep[keep] = grid.active[cells[keep]]
+    n_out = int((~keep).sum())
+    return GriddedEvents(cells[keep], times[keep], x[keep], y[keep], grid, n_out)
+
+
+def regrid(events: GriddedEvents, offset: tuple[float, float]) -> GriddedEvents:
+    """The same events on the same kind of grid with the lattice moved to ``offset`` metres.
+
+    The CRS, cell size and study area are kept; the mask is rebuilt by the
+    same rule (cells with an event, or cell centres inside the polygon), so
+    with a polygon a few boundary events may change sides: their number is
+    in ``n_outside``, added to the events already excluded.
+    """
+    grid = events.grid.shifted(offset, events.x, events.y)
+    moved = _inside(events.x, events.y, events.times, grid)
+    return dataclasses.replace(moved, n_outside=moved.n_outside + events.n_outside)

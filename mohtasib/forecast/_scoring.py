@@ -7,13 +7,18 @@ cells of highest forecast are flagged at coverage ``c``, ties in random order):
 - hit rate ``n / N``, ``n`` the events in flagged cells;
 - PAI ``(n / N) / (k / A)`` (Chainey, Tompson & Uhlig 2008, Security Journal 21);
 - PEI ``n / n_max``, ``n_max`` the events in the ``k`` cells that in fact had
-  most events (Hunt 2016, NIJ Real-Time Crime Forecasting Challenge);
-- PEI* ``k_min / k``, ``k_min`` the fewest cells that capture ``n`` events, which
-  is PAI divided by the best PAI attainable for the same hits. This is our
-  reading of White, Hunt & Green (2023), "A discussion of current crime
-  forecasting indices and an improvement to the prediction efficiency index",
-  Security Journal; the paper's text could not be read here, so the definition
-  is NOT verified against it;
+  most events: PAI over the best PAI attainable with the same area (Hunt 2016,
+  NIJ Real-Time Crime Forecasting Challenge). When ``k`` exceeds the number of
+  cells with an event, ``n_max = N`` and PEI equals the hit rate;
+- PEI* ``k_min / k``, ``k_min`` the fewest cells that capture ``n`` events: PAI
+  divided by the PAI of the smallest set of cells that captures as many events
+  (1: no smaller area would have caught as many). This is our reading of White,
+  Hunt & Green (2023), "A discussion of current crime forecasting indices and an
+  improvement to the prediction efficiency index", Security Journal, whose
+  abstract introduces PEI* as an operationally realistic efficiency index. The
+  paper's full text and the NIJ challenge's scoring note for PEI* could not be
+  obtained here, so the formula is checked against hand computations
+  (tests/forecast/test_backtest.py), not against a worked example of the paper;
 - log score: the mean over cells of the Poisson log-probability
   ``log P(Y = y_j | mu_j)``, with ``mu`` floored at ``1e-9`` (higher is better);
 - Brier: the mean over cells of ``(p_j - 1[y_j > 0])^2`` with

@@ -10,9 +10,18 @@ excludes zero. This module only selects and formats numbers the result holds.
 
 from __future__ import annotations
 
-from mohtasib.forecast import Backtest, ModelScores
+import datetime as dt
+from typing import cast
 
-__all__ = ["coverage_label", "forecast_findings", "headline_coverage"]
+from mohtasib.forecast import Backtest, FlaggedCells, ModelScores, Prediction
+
+__all__ = [
+    "coverage_label",
+    "forecast_findings",
+    "headline_coverage",
+    "prediction_findings",
+    "prediction_report_html",
+]
 
 
 def coverage_label(c: float) -> str:
@@ -75,6 +84,30 @@ def _beyond(result: Backtest, others: list[ModelScores]) -> str:
     return "Hit rates were " + "; and ".join(parts) + "."
 
 
+def _area_rule(result: Backtest) -> str:
+    grid = result.grid
+    if grid.study_area is None:
+        return "the cells where an event was ever recorded"
+    return (
+        f"the cells whose centre lies inside the study area {grid.study_area.source}; "
+        f"{result.n_outside_study_area:,} event(s) in other cells were excluded"
+    )
+
+
+def _placements(result: Backtest, c: float) -> str:
+    parts = []
+    for m in result.models:
+        lo, hi = m.ranges[("hit_rate", c)]
+        parts.append(f"{m.name} {lo:.3f}–{hi:.3f}")
+    return (
+        f"Moving the grid to {len(result.offsets) + 1} placements (the lattice shifted by "
+        "fractions of a cell) gave mean hit rates at "
+        f"{coverage_label(c)} of the area of: " + "; ".join(parts) + ". A range wider than "
+        "the difference between two models means the comparison depends on where the cell "
+        "edges fall."
+    )
+
+
 def forecast_findings(result: Backtest) -> list[str]:
     """Plain sentences on what the backtest measured; always ending with what it cannot show."""
     grid = result.grid
@@ -86,15 +119,22 @@ def forecast_findings(result: Backtest) -> list[str]:
         f"{result.horizon_days:g} day(s) from {first} (UTC) to {end}, "
         f"against the {result.n_test_events:,} recorded events of the test windows. Each model "
         f"was refitted at each origin on the preceding {result.train_days:g} days, on a grid of "
-        f"{grid.n_active:,} cells of {grid.cell_size:g} m (the cells where an event was ever "
-        "recorded). The hit rate is the share of the test window's recorded events that fell "
-        "in the cells a model flagged."
+        f"{grid.n_active:,} cells of {grid.cell_size:g} m ({_area_rule(result)}). The hit "
+        "rate is the share of the test window's recorded events that fell in the cells a "
+        "model flagged."
     ]
+    if result.refit_every_days is not None:
+        out.append(
+            f"Models were refitted only every {result.refit_every_days:g} day(s); between refits "
+            "each forecast from its last fit, without the events recorded since."
+        )
     c = headline_coverage(result)
     others = [m for m in result.models if m.name != result.baseline]
     out.extend(_comparison(result, m, c) for m in others)
     if others:
         out.append(_beyond(result, others))
+    if result.offsets:
+        out.append(_placements(result, c))
     out.append(
         f"Intervals are 95 % circular block bootstrap intervals over origins ({result.n_boot:,} "
         f"resamples, blocks of {result.block_length} consecutive origins); p-values come from "
@@ -113,3 +153,62 @@ def forecast_findings(result: Backtest) -> list[str]:
         "cells would change in practice."
     )
     return out
+
+
+def prediction_findings(result: Prediction) -> list[str]:
+    """Plain sentences on what one forecast says and what it cannot show."""
+    grid = result.grid
+    out = [
+        f"Model {result.model}, fitted on the {result.n_training_events:,} recorded events of "
+        f"the {result.train_days:g} days before {result.at_date} (UTC), forecast "
+        f"{result.expected_total:.1f} recorded events over the next {result.horizon_days:g} "
+        f"day(s) in {result.cells.size:,} cells of {grid.cell_size:g} m; the "
+        f"{result.n_flagged:,} cells flagged ({100 * result.flagged_share:.3g} % of the area) "
+        f"account for {result.expected_flagged:.1f} of them.",
+        "These are expected counts of recorded events, not probabilities that a crime will "
+        "happen, and say nothing of who will be involved. Whether this model flags better "
+        "cells than a naive count of past events is a question for a backtest "
+        "(mohtasib forecast backtest), not for one forecast.",
+    ]
+    if result.warnings:
+        out.append("Input checks: " + "; ".join(result.warnings) + ".")
+    out.append(
+        "Recorded events depend on where police patrol and what people report: flagging cells "
+        "by past records can send more patrols where records are already dense."
+    )
+    return out
+
+
+def prediction_report_html(result: Prediction, *, title: str, data_note: str) -> str:
+    """One forecast as a self-contained HTML document (the report's page and styles)."""
+    from mohtasib.report._html import _ENV
+    from mohtasib.report._model import AuditReport, ReportSection, SectionResult
+    from mohtasib.report._plots import flagged_cells_svg
+
+    section = ReportSection(
+        key=result.kind, title=title, result=cast(SectionResult, result), data_note=data_note
+    )
+    flagged = FlaggedCells(
+        result.at,
+        result.flagged_share,
+        {result.model: tuple(int(c) for c in result.cells[result.flagged])},
+        (),
+    )
+    fragment = _ENV.get_template("section_forecast_predict.html.j2").render(
+        section=section,
+        result=result,
+        findings=prediction_findings(result),
+        rows=result.to_frame(flagged_only=True).head(100).itertuples(index=False),
+        map=flagged_cells_svg(
+            result.grid,
+            flagged,
+            title=f"Cells flagged by {result.model} for the {result.horizon_days:g} day(s) "
+            f"from {result.at_date}",
+        ),
+    )
+    report = AuditReport(
+        title=title,
+        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        sections=(section,),
+    )
+    return _ENV.get_template("report.html.j2").render(report=report, sections=[fragment])

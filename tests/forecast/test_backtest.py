@@ -162,3 +162,92 @@ def test_block_length_one_is_the_ordinary_bootstrap():
     rows = block_indices(5, n_boot=50, block=1, rng=np.random.default_rng(2))
     assert rows.shape == (50, 5)
     assert len({tuple(r) for r in rows}) > 40
+
+
+def test_pei_star_is_fewest_cells_for_the_same_hits_over_cells_flagged() -> None:
+    # 10 cells; the forecast flags cells 0-3 (k = 4 at 40 %), which hold 1 + 0 + 2 + 1 = 4 of
+    # the 10 events. The observed counts sorted are 5, 2, 1, 1, 1, 0, ...: one cell (5)
+    # already holds 4, so k_min = 1 and PEI* = 1 / 4; n_max over 4 cells = 9, so PEI = 4 / 9.
+    forecast = np.array([10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0])
+    observed = np.array([1, 0, 2, 1, 5, 0, 0, 1, 0, 0])
+    s = score_origin(forecast, observed, coverages=[0.4], rng=np.random.default_rng(0))
+    assert s.hit_rate[0.4] == pytest.approx(4 / 10)
+    assert s.pai[0.4] == pytest.approx((4 / 10) / (4 / 10))
+    assert s.pei[0.4] == pytest.approx(4 / 9)
+    assert s.pei_star[0.4] == pytest.approx(1 / 4)
+    # PEI* = PAI / PAI of the smallest set capturing the same events: (4/10)/(1/10) = 4.
+    assert s.pei_star[0.4] == pytest.approx(s.pai[0.4] / ((4 / 10) / (1 / 10)))
+
+
+class _CountingNaive(NaiveCountForecaster):
+    def __init__(self) -> None:
+        super().__init__(365)
+        self.fits: list[float] = []
+
+    def fit(self, events: GriddedEvents) -> _CountingNaive:
+        self.fits.append(float(events.times[-1]))
+        super().fit(events)
+        return self
+
+
+def test_refit_every_refits_only_when_due_and_forecasts_from_the_last_fit() -> None:
+    events = _planted()
+    every, weekly = _CountingNaive(), _CountingNaive()
+    backtest(events, {"naive": every}, test_start=400, test_days=6, n_boot=10)
+    result = backtest(
+        events, {"naive": weekly}, test_start=400, test_days=6, n_boot=10, refit_every=3
+    )
+    assert len(every.fits) == 6
+    assert len(weekly.fits) == 2  # origins 400 and 403
+    assert result.refit_every_days == 3 and result.to_dict()["refit_every_days"] == 3
+    with pytest.raises(InputError, match="refit_every"):
+        backtest(events, {"naive": every}, test_start=400, test_days=1, refit_every=0)
+
+
+def test_offsets_report_each_metric_range_over_grid_placements() -> None:
+    events = _planted()
+    models = {"naive": NaiveCountForecaster(365), "prospective": ProspectiveHotspotForecaster(1, 8)}
+    result = backtest(
+        events, models, test_start=400, test_days=3, n_boot=20, offsets=[(50.0, 50.0)]
+    )
+    for m in result.models:
+        for key, mean in m.means.items():
+            lo, hi = m.ranges[key]
+            assert lo <= mean + 1e-12 and mean - 1e-12 <= hi
+    layout = result.to_dict()
+    assert layout["grid_offsets"] == [[50.0, 50.0]]
+    ranges = layout["models"][1]["offset_range"]
+    assert set(ranges) == {"hit_rate", "pai", "pei", "pei_star", "log_score", "brier"}
+    # The planted events sit on one point, so both placements flag it at 1 %; the uniform
+    # events are regrouped, so the broader coverages move with the placement.
+    assert ranges["hit_rate"]["0.01"][0] == ranges["hit_rate"]["0.01"][1]
+    assert any(lo < hi for lo, hi in result.model("naive").ranges.values())
+    plain = backtest(events, models, test_start=400, test_days=3, n_boot=20)
+    assert plain.to_dict()["models"][0]["offset_range"] is None
+
+
+def test_backtest_json_counts_events_outside_the_study_area() -> None:
+    events = _planted()
+    moved = GriddedEvents(events.cells, events.times, events.x, events.y, events.grid, 7)
+    result = backtest(moved, {"naive": NaiveCountForecaster()}, test_start=400, test_days=1)
+    assert result.to_dict()["n_outside_study_area"] == 7
+
+
+def test_findings_state_the_study_area_rule_refit_cadence_and_placement_ranges() -> None:
+    from mohtasib.report._forecast_findings import forecast_findings
+
+    models = {"naive": NaiveCountForecaster(365), "prospective": ProspectiveHotspotForecaster(1, 8)}
+    result = backtest(
+        _planted(),
+        models,
+        test_start=400,
+        test_days=4,
+        n_boot=20,
+        refit_every=2,
+        offsets=[(50.0, 50.0)],
+    )
+    text = " ".join(forecast_findings(result))
+    assert "the cells where an event was ever recorded" in text
+    assert "refitted only every 2 day(s)" in text
+    lo, hi = result.model("prospective").ranges[("hit_rate", 0.05)]
+    assert f"prospective {lo:.3f}–{hi:.3f}" in text and "2 placements" in text

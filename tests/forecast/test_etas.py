@@ -162,3 +162,63 @@ def test_fit_rejects_events_outside_grid_or_window() -> None:
         fit_grid_etas([0], [1.5], 2, end_time=1.0)
     with pytest.raises(InputError, match="finite"):
         fit_grid_etas([0, 1], [0.5, np.nan], 2, end_time=1.0)
+
+
+def test_information_matches_numerical_hessian_of_profile_free_loglik() -> None:
+    from mohtasib.forecast._etas import (
+        _information,
+        _layout,
+        _loglik,
+        _recursion,
+        etas_information,
+    )
+
+    cells, times, _ = _simulate(seed=11)
+    fit = fit_grid_etas(cells, times, N_CELLS, end_time=DAYS, start_time=0.0, n_iter=300)
+    layout = _layout(cells, times)
+
+    def loglik(theta: float, omega: float, mu: NDArray[np.float64]) -> float:
+        a, _ = _recursion(layout, omega)
+        lam = mu[layout.cells] + theta * omega * a
+        return _loglik(lam, mu, theta, np.exp(-omega * (DAYS - layout.times)), DAYS)
+
+    # Hessian in (θ, ω) at fixed μ by central differences; the Schur complement for
+    # the μ block can only lower the information, never raise it.
+    h = 1e-4
+    x0 = np.array([fit.theta, fit.omega])
+    hess = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            e_i, e_j = np.eye(2)[i] * h, np.eye(2)[j] * h
+            points = [x0 + si * e_i + sj * e_j for si in (1, -1) for sj in (1, -1)]
+            f = [loglik(float(p[0]), float(p[1]), fit.mu) for p in points]
+            hess[i, j] = (f[0] - f[1] - f[2] + f[3]) / (4 * h * h)
+    fixed_mu = _information(
+        layout, fit.mu, fit.theta, fit.omega, DAYS - layout.times, profile=False
+    )
+    assert fixed_mu == pytest.approx(-hess, rel=1e-3)
+    profiled = etas_information(cells, times, fit, end_time=DAYS)
+    assert np.all(np.linalg.eigvalsh(-hess - profiled) > -1e-6 * np.abs(hess).max())
+    assert profiled[0, 0] < -hess[0, 0] and profiled[0, 0] > 0.2 * -hess[0, 0]
+
+
+def test_intervals_cover_true_theta_and_omega_in_most_simulations() -> None:
+    fits = [
+        fit_grid_etas(c, t, N_CELLS, end_time=DAYS, start_time=0.0, n_iter=500)
+        for c, t, _ in (_simulate(seed) for seed in range(100, 106))
+    ]
+    theta_in = sum(f.theta_ci[0] < THETA < f.theta_ci[1] for f in fits)
+    omega_in = sum(f.omega_ci[0] < OMEGA < f.omega_ci[1] for f in fits)
+    assert theta_in >= 4 and omega_in >= 4, [(f.theta_ci, f.omega_ci) for f in fits]
+    assert all(f.theta_ci[0] < f.theta < f.theta_ci[1] for f in fits)
+    assert all(0.0 < f.theta_ci[1] - f.theta_ci[0] < 0.3 for f in fits)
+    assert fits[0].to_dict()["theta_ci"] == list(fits[0].theta_ci)
+
+
+def test_mu0_sets_the_starting_background() -> None:
+    cells, times, mu = _simulate(seed=13)
+    one = fit_grid_etas(cells, times, N_CELLS, end_time=DAYS, start_time=0.0, n_iter=1, mu0=mu)
+    default = fit_grid_etas(cells, times, N_CELLS, end_time=DAYS, start_time=0.0, n_iter=1)
+    assert one.mu != pytest.approx(default.mu)
+    with pytest.raises(ConfigError, match="mu0"):
+        fit_grid_etas(cells, times, N_CELLS, end_time=DAYS, mu0=np.zeros(3))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from mohtasib.errors import InputError
-from mohtasib.forecast import Grid, read_events, utm_crs
+from mohtasib.forecast import Grid, StudyArea, read_events, regrid, utm_crs
 
 
 def test_utm_crs_chicago_is_zone_16_north() -> None:
@@ -105,3 +108,89 @@ def test_read_events_reports_swapped_coordinates() -> None:
 def test_read_events_rejects_longitude_out_of_range() -> None:
     with pytest.raises(InputError, match="longitude 200"):
         _read(_frame(longitude=[-87.62, 200.0, -87.63]))
+
+
+# Study areas worked in degrees: with crs "EPSG:4326" projection is the identity.
+SQUARE = [(0, 0), (4, 0), (4, 4), (0, 4), (0, 0)]
+HOLE = [(1, 1), (2, 1), (2, 2), (1, 2), (1, 1)]
+
+
+def test_study_area_even_odd_rule_excludes_holes() -> None:
+    area = StudyArea.from_rings([SQUARE, HOLE])
+    inside = area.contains("EPSG:4326", [0.5, 1.5, 5.0, 3.5, 2.5], [0.5, 1.5, 1.0, 3.5, 1.5])
+    assert inside.tolist() == [True, False, False, True, True]
+
+
+def test_grid_with_study_area_masks_cells_whose_centre_is_inside() -> None:
+    area = StudyArea.from_rings([SQUARE, HOLE])
+    grid = Grid.from_xy([0.2], [0.2], crs="EPSG:4326", cell_size=1.0, study_area=area)
+    # The lattice covers the polygon's box 0..4 (5 x 5 cells); the centres 0.5..3.5 of
+    # the 4 x 4 cells are inside, except cell (1, 1), whose centre (1.5, 1.5) is in the hole.
+    assert (grid.nx, grid.ny) == (5, 5)
+    assert grid.n_active == 15
+    assert not grid.active[1 * 5 + 1] and grid.active[0] and not grid.active[4]
+    assert grid.to_dict()["study_area"] == "<polygon>"
+
+
+def _square_geojson(path: Path, ring: list[list[float]]) -> Path:
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_read_events_counts_events_outside_the_study_area(tmp_path: Path) -> None:
+    ring = [[-87.64, 41.86], [-87.61, 41.86], [-87.61, 41.89], [-87.64, 41.89], [-87.64, 41.86]]
+    area = StudyArea.from_geojson(_square_geojson(tmp_path / "area.geojson", ring))
+    frame = _frame(
+        date=["2020-01-01 10:00", "2020-01-02 11:30", "2020-01-03 09:00"],
+        longitude=[-87.62, -87.63, -87.70],
+        latitude=[41.88, 41.87, 41.80],
+    )
+    events, warnings = read_events(
+        frame,
+        time_col="date",
+        lon_col="longitude",
+        lat_col="latitude",
+        tz="America/Chicago",
+        cell_size=150,
+        study_area=area,
+    )
+    assert len(events) == 2 and events.n_outside == 1
+    assert any("1 event(s) outside the study area" in w for w in warnings)
+    assert events.grid.active[events.cells].all()
+    # 0.03 degrees: 2.49 km east-west at 41.87 N, 3.33 km north-south, about 8.3 km^2,
+    # so about 368 cells of 0.0225 km^2 have their centre inside.
+    assert 340 < events.grid.n_active < 400
+
+
+def test_study_area_rejects_points_and_bad_rings(tmp_path: Path) -> None:
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}}],
+    }
+    path = tmp_path / "points.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError, match="Polygon") as info:
+        StudyArea.from_geojson(path)
+    assert info.value.row == 1
+    with pytest.raises(InputError, match="at least 4"):
+        StudyArea.from_geojson(_square_geojson(tmp_path / "bad.geojson", [[0, 0], [1, 1]]))
+    with pytest.raises(InputError, match=r"longitude -180\.\.180"):
+        StudyArea.from_rings([[(0, 0), (200, 0), (0, 1), (0, 0)]])
+
+
+def test_regrid_moves_the_lattice_and_keeps_the_events() -> None:
+    events, _ = _read(_frame())
+    moved = regrid(events, (75.0, 75.0))
+    assert (moved.grid.x0 - 75.0) % 150 == pytest.approx(0)
+    assert len(moved) == len(events) and moved.n_outside == 0
+    assert moved.grid.active[moved.cells].all()

@@ -63,6 +63,16 @@ def test_prospective_bowers_weights_by_cell_band_and_week_band() -> None:
     assert surface.sum() == pytest.approx(2 / 14)
 
 
+def test_prospective_week_band_is_floor_of_age_in_weeks() -> None:
+    # Bowers, Johnson & Pease (2004) and open_cp: an event exactly 7 days old is in band 1
+    # (weight 1/2), one 6.5 days old in band 0 (weight 1); one at the forecast time is not used.
+    model = ProspectiveHotspotForecaster(bandwidth_cells=0, bandwidth_weeks=2)
+    surface = model.fit(_events([(93.0, 50, 50), (93.5, 250, 250), (100.0, 450, 450)]))
+    values = surface.predict(100.0, 1.0)
+    assert values[0] / values[12] == pytest.approx(1 / 2)
+    assert values[24] == 0.0
+
+
 def test_kde_is_decayed_gaussian_density_times_cell_area_and_horizon() -> None:
     tau, h = 5.0, 100.0
     surface = (
@@ -85,3 +95,44 @@ def test_bad_hyperparameters_are_errors() -> None:
         RetrospectiveHotspotForecaster(kernel="box")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="window_days"):
         NaiveCountForecaster(window_days=0)
+
+
+def test_kde_nearest_neighbour_bandwidth_matches_hand_computation() -> None:
+    # Events at A (250, 250), B (250, 400), C (550, 250): with k = 1 the bandwidths are
+    # h_A = |AB| = 150, h_B = |BA| = 150, h_C = |CA| = 300 (Silverman 1986, sec. 2.6).
+    tau = 5.0
+    points = [(5.0, 250.0, 250.0), (6.0, 250.0, 400.0), (7.0, 550.0, 250.0)]
+    model = KdeForecaster(decay_days=tau, bandwidth="nearest_neighbour", k_neighbours=1)
+    events = _events(points)
+    assert model.bandwidths(events).tolist() == pytest.approx([150.0, 150.0, 300.0])
+    surface = model.fit(events).predict(10.0, 2.0)
+    expected = np.zeros(25)
+    for t, x, y in points:
+        h = {250.0: 150.0, 550.0: 300.0}[x]
+        for cell in range(25):
+            cx, cy = 50.0 + 100.0 * (cell % 5), 50.0 + 100.0 * (cell // 5)
+            d2 = (cx - x) ** 2 + (cy - y) ** 2
+            if d2 <= 9 * h * h:
+                density = math.exp(-d2 / (2 * h * h)) / (2 * math.pi * h * h)
+                expected[cell] += math.exp(-(10.0 - t) / tau) / tau * density * 100.0**2 * 2.0
+    assert surface == pytest.approx(expected)
+
+
+def test_kde_nearest_neighbour_bandwidth_is_clipped() -> None:
+    # Two duplicates (distance 0) take the floor; a lone far event takes the cap.
+    events = _events([(5.0, 250.0, 250.0), (6.0, 250.0, 250.0), (7.0, 450.0, 450.0)])
+    model = KdeForecaster(
+        bandwidth="nearest_neighbour", k_neighbours=1, min_bandwidth_m=60, max_bandwidth_m=200
+    )
+    assert model.bandwidths(events).tolist() == pytest.approx([60.0, 60.0, 200.0])
+    few = KdeForecaster(bandwidth="nearest_neighbour", k_neighbours=5, max_bandwidth_m=700)
+    assert few.bandwidths(events).tolist() == [700.0, 700.0, 700.0]
+
+
+def test_kde_bad_bandwidth_options_are_errors() -> None:
+    with pytest.raises(InputError, match="bandwidth="):
+        KdeForecaster(bandwidth="adaptive")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="k_neighbours"):
+        KdeForecaster(k_neighbours=0)
+    with pytest.raises(InputError, match="max_bandwidth_m"):
+        KdeForecaster(min_bandwidth_m=500, max_bandwidth_m=100)

@@ -105,7 +105,7 @@ def test_whole_report_renders_and_loads_nothing(result):
     report = AuditReport("t", "2026-01-01T00:00:00+00:00", (_section(result),))
     html = render_html(report)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
-    assert report.to_dict()["sections"]["forecast"]["result"]["schema_version"] == "1.2"
+    assert report.to_dict()["sections"]["forecast"]["result"]["schema_version"] == "1.3"
 
 
 def test_coverage_label():
