@@ -104,8 +104,9 @@ def warm_vs_cold(history, days: int, w: int) -> dict[str, float]:  # type: ignor
         worst = max(worst, float(np.max(np.abs(f_warm - f_cold) / np.maximum(f_cold, 1e-12))))
         top_w, top_c = set(np.argsort(-f_warm)[:20]), set(np.argsort(-f_cold)[:20])
         overlap.append(len(top_w & top_c) / 20)
-    return {"days": days, "max_rel_diff_forecast": worst, "min_top20_overlap": min(overlap),
-            "mean_top20_overlap": float(np.mean(overlap))}  # fmt: skip
+    return {"days": days, "max_rel_diff_forecast": worst,
+            "min_top20_overlap": min(overlap) if overlap else None,
+            "mean_top20_overlap": float(np.mean(overlap)) if overlap else None}  # fmt: skip
 
 
 def main() -> None:

@@ -356,3 +356,132 @@ def release_command(
     result.write_csv(out)
     summary = {**result.to_dict(include_cells=False), "out": str(out)}
     click.echo(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+# ---- geomask-cost (what donut masking costs a hotspot forecast) -------------------------------
+
+
+def _masks(text: str) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    for part in text.split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            out.append((float(lo), float(hi)))
+        except ValueError:
+            raise ConfigError(
+                f"got mask {part.strip()!r} in --masks; want MIN-MAX metres such as 50-250",
+                key="masks",
+            ) from None
+        if not sep:
+            raise ConfigError(f"got mask {part.strip()!r}; want MIN-MAX metres", key="masks")
+    return out
+
+
+def _day(text: str, tz: str | None) -> float:
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise ConfigError(
+            f"got {text!r} for --test-start; want a date (YYYY-MM-DD)", key="test_start"
+        ) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(tz or "UTC")
+    return float(stamp.value) / 86_400e9
+
+
+@privacy.command("geomask-cost")
+@click.argument("points", metavar="POINTS", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--test-start", required=True, help="First day of the test period (YYYY-MM-DD).")
+@click.option(
+    "--masks",
+    default="0-100,50-250,100-500",
+    show_default=True,
+    help="Donut masks, MIN-MAX displacement in metres, comma-separated.",
+)
+@click.option("--models", default="naive,kde", show_default=True, help="Forecasters: naive, kde.")
+@click.option("--cell-size", type=float, default=150.0, show_default=True, help="Cell side (m).")
+@click.option("--coverage", type=float, default=0.05, show_default=True, help="Area share flagged.")
+@click.option("--test-days", type=float, default=182.0, show_default=True, help="Test period.")
+@click.option("--horizon-days", type=float, default=7.0, show_default=True, help="Horizon.")
+@click.option("--train-days", type=float, default=365.0, show_default=True, help="Training window.")
+@click.option("--k", "k", type=int, default=5, show_default=True, help="Spatial k target.")
+@click.option("--n-boot", type=int, default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of masks and backtest.")
+@click.option("--time-col", default="date", show_default=True, help="Timestamp column.")
+@click.option("--lon-col", default="longitude", show_default=True, help="Longitude column.")
+@click.option("--lat-col", default="latitude", show_default=True, help="Latitude column.")
+@click.option("--tz", default=None, help="IANA zone of naive timestamps (America/Chicago).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a table; json: the stable JSON layout.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def geomask_cost_command(
+    points: Path,
+    test_start: str,
+    masks: str,
+    models: str,
+    cell_size: float,
+    coverage: float,
+    test_days: float,
+    horizon_days: float,
+    train_days: float,
+    k: int,
+    n_boot: int,
+    seed: int,
+    time_col: str,
+    lon_col: str,
+    lat_col: str,
+    tz: str | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """What donut geomasking POINTS costs a hotspot forecast, and what it protects.
+
+    Backtests each forecaster trained on the original points and on each donut-masked
+    copy, scored against the true test events, and reports the change in hit rate and
+    PAI at the coverage (95 % block-bootstrap intervals) next to the masked points'
+    spatial k-anonymity.
+    """
+    from mohtasib.audit._geomask_cost import geomask_cost
+
+    result = geomask_cost(
+        points,
+        test_start=_day(test_start, tz),
+        masks=_masks(masks),
+        models=_columns(models),
+        time_col=time_col,
+        lon_col=lon_col,
+        lat_col=lat_col,
+        tz=tz,
+        cell_size=cell_size,
+        coverage=coverage,
+        test_days=test_days,
+        horizon_days=horizon_days,
+        train_days=train_days,
+        k=k,
+        n_boot=n_boot,
+        random_state=seed,
+    )
+    if fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    else:
+        text = result.table() + "".join(f"warning: {w}\n" for w in result.warnings)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    partial = out.with_name(out.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out)  # nothing half-written under the final name
+    click.echo(f"wrote {out}", err=True)

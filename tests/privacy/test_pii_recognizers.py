@@ -88,9 +88,50 @@ def test_urdu_digits_keep_offsets() -> None:
 
 
 def test_cnic_context_raises_score() -> None:
-    bare = find_pii("number 3520212345671 noted")[0]
-    cued = find_pii("CNIC 3520212345671 noted")[0]
+    bare = find_pii("number 35202-1234567-1 noted")[0]
+    cued = find_pii("CNIC 35202-1234567-1 noted")[0]
     assert cued.score > bare.score
+
+
+def test_bare_thirteen_digits_need_cnic_context() -> None:
+    assert found("challan No. 3520212345678 paid", "CNIC") == []
+    assert found("parcel 4210112345678 delivered", "CNIC") == []
+    assert found("NIC 4130412345671 shown", "CNIC") == ["4130412345671"]
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("frame 0345 6612093 dropped", "PHONE_NUMBER"),
+        ("receipt 0300-1234567 filed", "PHONE_NUMBER"),
+        ("camera model HK-2019 installed", "VEHICLE_PLATE"),
+        ("relies on PLD 2017 SC 681 and 2019 SCMR 1362", "VEHICLE_PLATE"),
+        ("examined PW-1 and PW-5 in court", "VEHICLE_PLATE"),
+        ("site=BWP-01 t=2025", "VEHICLE_PLATE"),
+        ("WATCHLIST HIT 2025-11-02 01:12", "VEHICLE_PLATE"),
+        ("The Station House Officer came", "ADDRESS"),
+    ],
+)
+def test_negative_context_and_look_alikes(text: str, entity: str) -> None:
+    assert found(text, entity) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("cam,2025-02-11 17:45:09,A 6640 PSH,0.91", "VEHICLE_PLATE", "A 6640 PSH"),
+        ("QTA-RD-01,2025-02-12 09:01:44,QAD-221,0.89", "VEHICLE_PLATE", "QAD-221"),
+        ("a black Vigo ICT-AF-909 was seen", "VEHICLE_PLATE", "ICT-AF-909"),
+        ("posted from IP 182.185.44.21.", "IP_ADDRESS", "182.185.44.21"),
+        ("Muqadma number 451/2025 darj hua", "FIR_NUMBER", "451/2025"),
+        ("Mudai Ghulam Abbas walad Mehar Din sakin", "PERSON", "Ghulam Abbas"),
+        ("ملزم Irfan ولد Rafiq سے", "PERSON", "Rafiq"),
+        ("the accused Junaid Akbar be", "PERSON", "Junaid Akbar"),
+        ("Shop No. 14, Anarkali Bazaar, Lahore", "ADDRESS", "Shop No. 14, Anarkali Bazaar, Lahore"),
+    ],
+)  # fmt: skip
+def test_held_out_misses_fixed(text: str, entity: str, value: str) -> None:
+    assert value in found(text, entity)
 
 
 @pytest.mark.parametrize(

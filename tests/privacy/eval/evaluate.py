@@ -2,7 +2,9 @@
 
 Compares mohtasib's recognizers with Presidio's default pattern recognizers (its
 predefined recognizers without the spaCy NER, which needs a model download), on
-``snippets.jsonl`` (see ``generate.py``). A prediction is a true positive when it
+two SYNTHETIC sets scored separately: ``snippets.jsonl`` (generated from templates, see
+``generate.py``) and ``heldout.jsonl`` (written by hand without reference to the
+recognizer code, see ``heldout.py``). A prediction is a true positive when it
 overlaps an unmatched gold span of the same type (one-to-one); ``exact`` counts
 only identical offsets. Presidio's ``IBAN_CODE`` is scored as ``IBAN``; types
 Presidio does not have are shown as ``-``. ``make eval-pii`` runs this.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SNIPPETS = Path(__file__).with_name("snippets.jsonl")
+HELDOUT = Path(__file__).with_name("heldout.jsonl")
 Span = tuple[str, int, int]
 
 
@@ -44,8 +47,9 @@ class Tally:
 
 
 def load(path: Path = SNIPPETS) -> list[dict[str, object]]:
-    """The labelled snippets."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    """The labelled snippets (a header line without ``text``, such as a note, is skipped)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [r for r in rows if "text" in r]
 
 
 def score(
@@ -107,14 +111,14 @@ def presidio_predict() -> Callable[[str], list[Span]]:
 PRESIDIO_TYPES = {"PHONE_NUMBER", "IBAN", "EMAIL_ADDRESS", "IP_ADDRESS", "PERSON"}
 
 
-def main() -> int:
-    """Print the side-by-side table."""
+def table(path: Path, presidio: Callable[[str], list[Span]]) -> None:
+    """Print the side-by-side table for one evaluation set."""
     from mohtasib.privacy import ENTITY_TYPES
 
-    rows = load()
+    rows = load(path)
     ours = score(rows, mohtasib_predict, ENTITY_TYPES)
-    theirs = score(rows, presidio_predict(), ENTITY_TYPES)
-    print(f"{len(rows)} SYNTHETIC snippets ({SNIPPETS.name}); overlap matching\n")
+    theirs = score(rows, presidio, ENTITY_TYPES)
+    print(f"{len(rows)} SYNTHETIC snippets ({path.name}); overlap matching\n")
     print(f"{'entity':<14}{'gold':>6} | {'mohtasib P':>10}{'R':>7}{'F1':>7}{'exact':>7} | "
           f"{'Presidio P':>10}{'R':>7}{'F1':>7}")  # fmt: skip
     for t in ENTITY_TYPES:
@@ -127,7 +131,15 @@ def main() -> int:
         exact = a.exact / a.gold if a.gold else 1.0
         print(f"{t:<14}{a.gold:>6} | {a.precision:>10.3f}{a.recall:>7.3f}{a.f1:>7.3f}"
               f"{exact:>7.3f} | {right}")  # fmt: skip
-    print("\nexact: share of gold spans found with identical offsets (mohtasib).")
+    print()
+
+
+def main() -> int:
+    """Print the side-by-side tables: the generated set, then the held-out set."""
+    presidio = presidio_predict()
+    table(SNIPPETS, presidio)
+    table(HELDOUT, presidio)
+    print("exact: share of gold spans found with identical offsets (mohtasib).")
     print("Presidio: PERSON needs its spaCy NER model (not installed), so it finds none here.")
     return 0
 

@@ -1,0 +1,88 @@
+"""The fast path of find_pii returns what Presidio's AnalyzerEngine path returns (issue 6)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import phonenumbers
+import pytest
+
+from mohtasib.privacy._pii import find_pii, find_pii_with_engine, normalise_digits
+from mohtasib.privacy._recognizers import (
+    CHARACTER_FIRST_PATTERNS,
+    PLAIN_PATTERNS,
+    RegexRecognizer,
+    identifier_recognizers,
+)
+from tests.privacy.eval import evaluate, generate
+
+
+def _texts() -> list[str]:
+    rows = evaluate.load(evaluate.SNIPPETS) + evaluate.load(evaluate.HELDOUT)
+    return [str(r["text"]) for r in rows]
+
+
+@pytest.mark.parametrize(
+    "path", [evaluate.SNIPPETS, evaluate.HELDOUT], ids=["generated", "heldout"]
+)
+def test_fast_path_equals_engine_path(path: object) -> None:
+    rows = evaluate.load(path)  # type: ignore[arg-type]
+    mismatched = [
+        r["id"] for r in rows if find_pii(str(r["text"])) != find_pii_with_engine(str(r["text"]))
+    ]
+    assert mismatched == []
+    assert sum(len(find_pii(str(r["text"]))) for r in rows) > len(rows)  # spans were found
+
+
+def test_fast_path_equals_engine_path_on_bench_documents() -> None:
+    docs = [str(r["text"]) for r in generate.generate(600, seed=7)]
+    assert [find_pii(d) for d in docs] == [find_pii_with_engine(d) for d in docs]
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_PATTERNS))
+def test_character_first_patterns_match_plain_forms(name: str) -> None:
+    rng = random.Random(3)
+    noise = "0123456789+-() .92300ABCabc\u2013/PSHICT"
+    texts = [normalise_digits(t) for t in _texts()]
+    texts += ["".join(rng.choice(noise) for _ in range(80)) for _ in range(3000)]
+    fast, plain = re.compile(CHARACTER_FIRST_PATTERNS[name]), re.compile(PLAIN_PATTERNS[name])
+    spans = [
+        ([m.span() for m in fast.finditer(t)], [m.span() for m in plain.finditer(t)]) for t in texts
+    ]
+    assert all(a == b for a, b in spans)
+    assert sum(len(a) for a, _ in spans) >= 20  # the patterns matched something
+
+
+def test_phone_validator_agrees_with_phonenumbers_parse() -> None:
+    phone = next(
+        r
+        for r in identifier_recognizers()
+        if isinstance(r, RegexRecognizer) and r.entity == "PHONE_NUMBER"
+    )
+    rng = random.Random(5)
+    prefixes = ["+92", "+92 ", "0092", "0092-", "00 92", "0", "(0"]
+    values = [
+        rng.choice(prefixes)
+        + "".join(rng.choice("0123456789 -") for _ in range(rng.randint(8, 12)))
+        for _ in range(4000)
+    ]
+
+    def reference(value: str) -> bool:
+        try:
+            number = phonenumbers.parse(re.sub(r"[^\d+]", "", value), "PK")
+        except phonenumbers.NumberParseException:
+            return False
+        return bool(
+            phonenumbers.region_code_for_number(number) == "PK"
+            and phonenumbers.is_valid_number(number)
+        )
+
+    verdicts = [(phone.validate(v), reference(v)) for v in values]
+    assert all(a == b for a, b in verdicts)
+    assert sum(a for a, _ in verdicts) > 50  # valid numbers were among them
+
+
+def test_screen_skips_patterns_but_not_matches() -> None:
+    text = "Daily diary: patrol at 22:00, no incident."
+    assert find_pii(text) == find_pii_with_engine(text) == []
