@@ -270,9 +270,10 @@ def flagged_cells_svg(grid: Grid, flagged: FlaggedCells, *, title: str) -> str:
     """Map of the cells each model flagged at one origin, one panel per model.
 
     Cells are drawn in the grid's projected coordinates (metres): light grey the
-    study area (cells where an event was ever recorded), orange a flagged cell
-    without a test event, dark red a flagged cell with one, blue a cell with a
-    test event that was not flagged. The raster is embedded in the SVG.
+    study area (the cells inside the study-area polygon, or the cells where an
+    event was ever recorded) with its outline drawn as a dark line, orange a
+    flagged cell without a test event, dark red a flagged cell with one, blue a
+    cell with a test event that was not flagged. The raster is embedded in the SVG.
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
@@ -307,6 +308,16 @@ def flagged_cells_svg(grid: Grid, flagged: FlaggedCells, *, title: str) -> str:
                 extent=extent,
                 interpolation="nearest",
             )
+            if grid.active.any() and not grid.active.all():
+                outline = ax.contour(
+                    grid.active.reshape(grid.ny, grid.nx).astype(np.float64),
+                    levels=[0.5],
+                    colors="#222222",
+                    linewidths=0.5,
+                    origin="lower",
+                    extent=extent,
+                )
+                outline.set_rasterized(True)  # thousands of segments: keep the SVG small
             ax.set_title(name, fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
@@ -316,7 +327,7 @@ def flagged_cells_svg(grid: Grid, flagged: FlaggedCells, *, title: str) -> str:
                 Patch(color="#f4a340", label="flagged, no test event"),
                 Patch(color="#a50f15", label="flagged, test event"),
                 Patch(color="#3b6fb6", label="not flagged, test event"),
-                Patch(color="#e3e3e3", label="study area"),
+                Patch(facecolor="#e3e3e3", edgecolor="#222222", label="study area (outlined)"),
             ],
             loc="lower center",
             ncol=4,

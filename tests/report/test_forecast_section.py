@@ -93,6 +93,26 @@ def test_section_html_has_table_with_intervals_baseline_plot_and_map(result):
     assert "GENERATED (SYNTHETIC)" in html
 
 
+def test_map_outlines_the_study_area(result, monkeypatch):
+    """The map draws the study area's outline (a contour around the active cells)."""
+    from matplotlib.axes import Axes
+
+    from mohtasib.report._plots import flagged_cells_svg
+
+    calls = []
+    original = Axes.contour
+
+    def spy(self, *args, **kwargs):
+        calls.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "contour", spy)
+    svg = flagged_cells_svg(result.grid, result.map, title="map")
+    assert "study area (outlined)" in svg
+    assert len(calls) == len(result.map.flagged)
+    assert (calls[0].reshape(-1) > 0.5).tolist() == result.grid.active.tolist()
+
+
 def test_map_keeps_the_flagged_cells_of_the_last_origin(result):
     assert result.map is not None
     assert result.map.origin == result.origins[-1]
