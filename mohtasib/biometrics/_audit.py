@@ -250,6 +250,12 @@ def _warnings(
             "genuine comparisons score as less similar than impostor ones: check "
             "--higher-is-similar / --lower-is-similar"
         )
+    return out + group_warnings(rows)
+
+
+def group_warnings(rows: Sequence[GroupErrorRates]) -> list[str]:
+    """Per-group warnings: FNMR not estimable, and rates under Doddington's rule of 30."""
+    out = []
     for r in rows:
         if r.fnmr.trials == 0:
             out.append(f"group {r.group!r} has no genuine comparisons: FNMR not estimable")

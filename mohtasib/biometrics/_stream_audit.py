@@ -45,10 +45,9 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 from scipy import sparse
 
-from mohtasib.biometrics._audit import _fta, _group_flags, _opt, _summaries
+from mohtasib.biometrics._audit import _fta, _group_flags, _opt, _summaries, group_warnings
 from mohtasib.biometrics._bootstrap import GroupCounts, clustered_bootstrap
 from mohtasib.biometrics._estimates import error_rates
-from mohtasib.biometrics._intervals import RULE_OF_30
 from mohtasib.biometrics._policy import evaluate_policy, load_policy
 from mohtasib.biometrics._rates import equal_error_rate
 from mohtasib.biometrics._result import (
@@ -454,16 +453,7 @@ def _stream_warnings(
             "genuine comparisons score as less similar than impostor ones: check "
             "--higher-is-similar / --lower-is-similar"
         )
-    for r in groups:
-        if r.fnmr.trials == 0:
-            warnings.append(f"group {r.group!r} has no genuine comparisons: FNMR not estimable")
-        for label, rate in (("FMR", r.fmr), ("FNMR", r.fnmr)):
-            if rate.trials and rate.errors < RULE_OF_30:
-                warnings.append(
-                    f"group {r.group!r}: {rate.errors} {label} errors observed; Doddington's "
-                    f"rule of 30 wants >= {RULE_OF_30} for +/-30 % precision at 90 %"
-                )
-    return warnings
+    return warnings + group_warnings(groups)
 
 
 def audit_stream(

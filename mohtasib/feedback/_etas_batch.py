@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from mohtasib.forecast._etas import ogata_recursion
+
 __all__ = ["BatchEtasFit", "fit_etas_batch", "predict_etas_batch"]
 
 FloatArray = NDArray[np.float64]
@@ -86,15 +88,7 @@ def _layout(key: IntArray, times: FloatArray, n_cells: int, *, time_ordered: boo
 
 
 def _recursion(layout: _Layout, omega_event: FloatArray) -> tuple[FloatArray, FloatArray]:
-    decay = np.exp(-omega_event * layout.gaps)
-    a = np.zeros_like(layout.times)
-    b = np.zeros_like(layout.times)
-    for idx in layout.by_rank:  # every event here has its predecessor at idx - 1
-        prev = idx - 1
-        one_plus = 1.0 + a[prev]
-        a[idx] = decay[idx] * one_plus
-        b[idx] = decay[idx] * (b[prev] + layout.gaps[idx] * one_plus)
-    return a, b
+    return ogata_recursion(layout.gaps, layout.by_rank, omega_event)
 
 
 def _per_run(values: FloatArray, run: IntArray, n_runs: int) -> FloatArray:

@@ -44,6 +44,7 @@ Ogata, Y. (1981). On Lewis' simulation method for point processes. *IEEE TIT* 27
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,16 +139,32 @@ def _layout(cells: IntArray, times: FloatArray) -> _Layout:
     return _Layout(cells, times, gaps, by_rank)
 
 
-def _recursion(layout: _Layout, omega: float) -> tuple[FloatArray, FloatArray]:
-    decay = np.exp(-omega * layout.gaps)
-    a = np.zeros_like(layout.times)
-    b = np.zeros_like(layout.times)
-    for idx in layout.by_rank:  # every event here has its predecessor at idx - 1
+def ogata_recursion(
+    gaps: FloatArray, by_rank: Sequence[IntArray], omega: float | FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Ogata's O(n) recursion for an exponential trigger, event by event within its cell.
+
+    For events sorted by cell and time, ``gaps[i]`` is the time since the previous
+    event of the same cell and ``by_rank[r]`` holds the indices of the events that
+    are the ``r + 1``-th of their cell (each with its predecessor at ``i - 1``).
+    Returns ``A_i = sum_{j<i} exp(-omega (t_i - t_j))`` and its derivative term
+    ``B_i = sum_{j<i} (t_i - t_j) exp(-omega (t_i - t_j))`` over earlier events of
+    the same cell (Ogata 1981; Mohler et al. 2015). ``omega`` is one decay rate or
+    one per event (the batched simulation's runs each have their own).
+    """
+    decay = np.exp(-omega * gaps)
+    a = np.zeros_like(gaps)
+    b = np.zeros_like(gaps)
+    for idx in by_rank:  # every event here has its predecessor at idx - 1
         prev = idx - 1
         one_plus = 1.0 + a[prev]
         a[idx] = decay[idx] * one_plus
-        b[idx] = decay[idx] * (b[prev] + layout.gaps[idx] * one_plus)
+        b[idx] = decay[idx] * (b[prev] + gaps[idx] * one_plus)
     return a, b
+
+
+def _recursion(layout: _Layout, omega: float) -> tuple[FloatArray, FloatArray]:
+    return ogata_recursion(layout.gaps, layout.by_rank, omega)
 
 
 def trigger_sums(cells: ArrayLike, times: ArrayLike, *, omega: float) -> FloatArray:
