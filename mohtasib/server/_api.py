@@ -2,7 +2,9 @@
 
 * ``GET /api/register?city&capability&status`` and ``GET /api/register/{system_id}``:
   public views of system cards with their impact assessments;
-* ``GET /api/scorecards``: the city scorecards (404 when the register has none);
+* ``GET /api/scorecards``: the city scorecards, with each system's figures from the
+  portal's ledger, and under ``ledger`` what those figures cover and what could not
+  be attributed to a system (:mod:`._ledger_figures`; 404 when the register has none);
 * ``GET /api/reports`` and ``GET /api/reports/{sha256}``: metadata of published
   reports (the HTML itself is at ``/reports/{sha256}``);
 * ``GET /api/admin-log/checkpoint`` and ``GET /api/admin-log/proofs/inclusion``: the
@@ -48,9 +50,10 @@ def api_router(portal: Portal) -> APIRouter:
 
     @router.get("/scorecards", summary="City scorecards")
     def scorecards() -> dict[str, Any]:
-        if portal.scorecards is None:
+        cards = portal.refresh_scorecards()
+        if cards is None:
             raise HTTPException(404, "this register has no city scorecards")
-        return {"scorecards": portal.scorecards}
+        return {"scorecards": cards, "ledger": portal.scorecards_ledger}
 
     @router.get("/reports", summary="Published audit reports", tags=["reports"])
     def reports() -> dict[str, Any]:

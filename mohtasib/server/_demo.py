@@ -68,32 +68,66 @@ class DemoPortal:
     directory: Path
 
 
+def _allowed_authorities(system: str) -> list[str]:
+    """The legal-authority kinds the demo policy of ``system`` accepts for its action."""
+    actions = DEMO_POLICIES[system]["actions"]
+    assert isinstance(actions, dict)
+    return list(actions[_ACTION[system]])
+
+
+def _authority(kind: str, rng: random.Random, when: dt.datetime) -> dict[str, str]:
+    """A SYNTHETIC legal authority of ``kind``, valid at ``when``."""
+    ref = rng.randint(1, 999)
+    if kind == "fir":
+        return {
+            "kind": "fir",
+            "number": f"SYN-{ref}/2025",
+            "police_station": "Demo Station (SYNTHETIC)",
+            "district": "Demo District",
+        }
+    if kind == "warrant":
+        return {
+            "kind": "warrant",
+            "reference": f"SYN-W-{ref}",
+            "court": "Demo Sessions Court (SYNTHETIC)",
+            "judge": "Demo Judge (SYNTHETIC)",
+            "valid_from": (when.date() - dt.timedelta(days=1)).isoformat(),
+            "valid_until": (when.date() + dt.timedelta(days=30)).isoformat(),
+        }
+    return {"kind": "court_order", "reference": f"SYN-CO-{ref}", "court": "Demo High Court"}
+
+
 def _synthetic_accesses(ledger: Ledger, count: int, seed: int) -> None:
-    """Append ``count`` SYNTHETIC accesses; about a third break the policy."""
+    """Append ``count`` SYNTHETIC accesses; about a quarter break the policy.
+
+    Each access carries a legal authority its system's policy accepts, except the
+    denied ones: no authority (``authority_missing``), a purpose the policy does not
+    list (``purpose_not_allowed``) or, for a system that does not accept an FIR, an
+    FIR (``authority_type``).
+    """
     rng = random.Random(seed)
     start = dt.datetime(2025, 1, 1, 9, 0, tzinfo=_PKT)
     records = []
     for i in range(count):
         system = rng.choice(sorted(_ACTION))
         kind = rng.random()
-        authority: dict[str, str] | None = {
-            "kind": "fir",
-            "number": f"SYN-{rng.randint(1, 999)}/2025",
-            "police_station": "Demo Station (SYNTHETIC)",
-            "district": "Demo District",
-        }
+        when = start + dt.timedelta(hours=7 * i)
+        allowed = _allowed_authorities(system)
+        authority: dict[str, str] | None = _authority(rng.choice(allowed), rng, when)
         purpose = "investigation"
         if kind < 0.15:
             authority = None  # denied: authority_missing
         elif kind < 0.25:
             purpose = "curiosity"  # denied: purpose_not_allowed
+        elif kind < 0.3 and "fir" not in allowed:
+            authority = _authority("fir", rng, when)  # denied: authority_type
         records.append(
             AccessRecord.from_dict(
                 {
                     "v": 1,
                     "requester": f"DEMO-OFFICER-{rng.randint(1, 12):02d}",
                     "role": "investigating_officer",
-                    "time": (start + dt.timedelta(hours=7 * i)).isoformat(),
+                    "time": when.isoformat(),
                     "system": system,
                     "action": _ACTION[system],
                     "target": ledger.pseudonymise(f"SYN-{rng.randint(1000, 9999)}"),

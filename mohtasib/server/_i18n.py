@@ -76,6 +76,53 @@ _TEXT: dict[str, dict[str, str]] = {
     "audits": {"en": "Audits", "ur": "آڈٹ"},
     "incidents": {"en": "Incidents", "ur": "واقعات"},
     "not_reported": {"en": "Not reported", "ur": "رپورٹ نہیں کیا گیا"},
+    "denied_by_rule": {"en": "Denied, by rule", "ur": "مسترد، قاعدے کے لحاظ سے"},
+    "by_authority": {
+        "en": "Accesses by legal authority",
+        "ur": "قانونی اختیار کے لحاظ سے رسائیاں",
+    },
+    "retention": {"en": "Retention compliance", "ur": "مدتِ محفوظ رکھنے کی پابندی"},
+    "not_judged": {"en": "Not judged", "ur": "جانچا نہیں گیا"},
+    "ledger_figures": {"en": "Figures from the access ledger", "ur": "رسائی کے رجسٹر کے اعداد"},
+    "ledger_as_of": {
+        "en": "Counted from the portal's ledger, entries read",
+        "ur": "پورٹل کے رسائی رجسٹر سے شمار کیا گیا، پڑھے گئے اندراجات",
+    },
+    "as_of": {"en": "as of", "ur": "بتاریخ"},
+    "unattributed": {
+        "en": (
+            "Accesses that cannot be attributed to a system (record body deleted by retention "
+            "or not matching its leaf)"
+        ),
+        "ur": (
+            "رسائیاں جو کسی نظام سے منسوب نہیں کی جا سکتیں (ریکارڈ مدت پوری ہونے پر حذف، "
+            "یا اپنے لیف سے مطابقت نہیں رکھتا)"
+        ),
+    },
+    "unregistered": {
+        "en": "Accesses to systems not in the register",
+        "ur": "رجسٹر سے باہر نظاموں تک رسائیاں",
+    },
+    "no_oversight_key": {
+        "en": (
+            "The oversight key is not on this server, so recorded accesses cannot be "
+            "attributed to systems; the scorecards show the register's figures only."
+        ),
+        "ur": (
+            "نگران ادارے کی کلید اس سرور پر نہیں، اس لیے درج رسائیاں نظاموں سے منسوب نہیں "
+            "کی جا سکتیں؛ اسکور کارڈ صرف رجسٹر کے اعداد دکھاتے ہیں۔"
+        ),
+    },
+    "retention_not_judged": {
+        "en": (
+            "Retention compliance is not judged by the portal (run `mohtasib ledger stats "
+            "--periods` on the whole log)."
+        ),
+        "ur": (
+            "پورٹل مدتِ محفوظ رکھنے کی پابندی نہیں جانچتا (مدتوں کے ساتھ `mohtasib ledger stats` "
+            "چلائیں)۔"
+        ),
+    },
 }
 
 

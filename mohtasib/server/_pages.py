@@ -160,9 +160,12 @@ def _public_pages(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/scorecards", response_class=HTMLResponse)
     async def scorecards_page(request: Request) -> HTMLResponse:
-        if portal.scorecards is None:
+        scorecards = portal.refresh_scorecards()
+        if scorecards is None:
             raise Denied(404, "this register has no city scorecards")
-        return portal.render(request, "scorecards.html", scorecards=portal.scorecards)
+        return portal.render(
+            request, "scorecards.html", scorecards=scorecards, coverage=portal.scorecards_ledger
+        )
 
     @router.get("/reports", response_class=HTMLResponse)
     async def reports_page(request: Request) -> HTMLResponse:

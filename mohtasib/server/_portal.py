@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import threading
 import time
 import urllib.parse
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ from mohtasib.server._content import Register, load_register
 from mohtasib.server._db import PortalDB
 from mohtasib.server._i18n import LANGUAGES, text
 from mohtasib.server._ledger_api import LedgerService
+from mohtasib.server._ledger_figures import LedgerFigures
 from mohtasib.server._settings import ApiToken, ServerSettings
 
 __all__ = ["LOGIN_CSRF_COOKIE", "Denied", "LangMiddleware", "Portal", "RequestLog"]
@@ -62,7 +64,11 @@ class Portal:
     admin_log: AdminLog
     limiter: RateLimiter
     templates: jinja2.Environment
+    figures: LedgerFigures
     scorecards: list[dict[str, Any]] | None = None
+    #: What the scorecards' ledger figures cover (:meth:`LedgerFigures.coverage`).
+    scorecards_ledger: dict[str, Any] | None = None
+    _refreshing: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: ServerSettings) -> Portal:
@@ -84,8 +90,9 @@ class Portal:
             admin_log=AdminLog(settings.database_url, ledger.keys),
             limiter=RateLimiter(),
             templates=templates,
+            figures=LedgerFigures(ledger.ledger.store, ledger.keys.oversight_private_key),
         )
-        portal.scorecards = _scorecards(register)
+        portal.refresh_scorecards()
         ledger.issued = portal.issued_token
         return portal
 
@@ -93,6 +100,25 @@ class Portal:
         """A live API token issued on the admin page, by its SHA-256 (None otherwise)."""
         found = self.db.token(sha256)
         return None if found is None else ApiToken(sha256, found[0], found[1])
+
+    def refresh_scorecards(self) -> list[dict[str, Any]] | None:
+        """The city scorecards, first adding any ledger entries appended since last time.
+
+        Computed when the portal opens from the register's cards and the per-system
+        figures of its ledger (:mod:`._ledger_figures`), and again whenever the log
+        has grown; None for an empty register.
+        """
+        if not self.register.full_cards:
+            return None
+        with self._refreshing:
+            if not self.figures.update() and self.scorecards is not None:
+                return self.scorecards
+            cards = list(self.register.full_cards)
+            systems = {card.system_id for card in cards}
+            stats = self.figures.statistics(systems)
+            self.scorecards = [s.to_dict() for s in city_scorecards(cards, ledger_statistics=stats)]
+            self.scorecards_ledger = self.figures.coverage(systems)
+        return self.scorecards
 
     def close(self) -> None:
         """Close every store."""
@@ -163,16 +189,6 @@ def lang_of(request: Request) -> str:
     if request.scope.get("mohtasib_lang") == "ur" or request.query_params.get("lang") == "ur":
         return "ur"
     return "en"
-
-
-def _scorecards(register: Register) -> list[dict[str, Any]] | None:
-    """The city scorecards of the register's cards (:func:`mohtasib.register.city_scorecards`).
-
-    Computed once at start-up from the cards alone; None for an empty register.
-    """
-    if not register.full_cards:
-        return None
-    return [s.to_dict() for s in city_scorecards(list(register.full_cards))]
 
 
 class LangMiddleware:

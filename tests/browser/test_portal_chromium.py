@@ -118,6 +118,25 @@ def test_browse_register_switch_to_urdu_open_report(
     _shot(page, tmp_path, "report")
 
 
+def test_scorecards_show_each_systems_ledger_figures_in_both_languages(
+    page: Any, portal_url: str, tmp_path: Path
+) -> None:
+    page.goto(f"{portal_url}/scorecards")
+    data = page.request.get(f"{portal_url}/api/scorecards").json()
+    systems = [s for city in data["scorecards"] for s in city["systems"]]
+    assert len(systems) == 5
+    for system in systems:
+        row = page.locator(f"#system-{system['system_id']}")
+        ledger = system["ledger"]
+        expected = f"{ledger['accesses']} ({ledger['denied']} denied)"
+        assert row.locator("td.accesses").inner_text().strip() == expected
+    _shot(page, tmp_path, "scorecards-en")
+    page.click("#lang-switch")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "مسترد، قاعدے کے لحاظ سے" in page.inner_text("main")
+    _shot(page, tmp_path, "scorecards-ur")
+
+
 def test_officer_request_denied_then_accepted_and_checkpoint_verified(
     page: Any, portal_url: str, tmp_path: Path
 ) -> None:

@@ -1,0 +1,193 @@
+"""Per-system ledger figures for the portal's city scorecards, kept up to date as the log grows.
+
+The portal keeps one ledger for all its systems. A leaf records only an access's
+policy decision (allowed, or denied under a rule); which system was accessed, and
+under which legal authority, is inside the sealed record body. So the portal
+attributes an access to a system by opening its body with the oversight body's
+private key, when ``oversight.key`` is in the server's key directory, checking each
+body against its leaf's commitment exactly as :func:`mohtasib.ledger.ledger_statistics`
+does (same counting rules: accesses, allowed, denied by rule, by legal-authority
+type and by action, per system).
+
+What cannot be attributed is counted apart, never guessed: an access whose body is
+gone (deleted by retention; its tombstone removes it from its system once the
+tombstone is read), or whose body does not open against its leaf. Without the
+oversight key nothing is attributed and the scorecards show the register's figures
+only. Retention compliance is not judged (the portal is given no retention periods;
+``mohtasib ledger stats --periods`` judges it for the whole log), nor is a checkpoint checked.
+
+The figures are computed when the portal opens and then incrementally: before the
+scorecards are served, entries appended since (by ``/requests/new``, ``POST
+/api/ledger/entries`` or any other writer of the same database) are read and added.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from collections import Counter
+from typing import Any
+
+from mohtasib.errors import MohtasibError
+from mohtasib.ledger import AccessRecord, parse_leaf
+from mohtasib.ledger._sealing import BodyOpener
+from mohtasib.ledger._store import LedgerStore
+
+__all__ = ["LedgerFigures", "SystemCounts"]
+
+_PAGE = 10_000
+
+
+@dataclasses.dataclass
+class SystemCounts:
+    """Counts of one system's accesses (or of the unattributed ones)."""
+
+    decisions: Counter[str | None] = dataclasses.field(default_factory=Counter)
+    authority: Counter[str] = dataclasses.field(default_factory=Counter)
+    action: Counter[str] = dataclasses.field(default_factory=Counter)
+    first: str | None = None
+    last: str | None = None
+
+    def add(self, rule: str | None, authority: str | None, action: str | None, n: int) -> None:
+        """Count ``n`` (1 or -1) accesses with this decision, authority and action."""
+        for counter, key in ((self.authority, authority), (self.action, action)):
+            if key is not None:
+                counter[key] += n
+                if counter[key] == 0:
+                    del counter[key]
+        self.decisions[rule] += n
+        if self.decisions[rule] == 0:
+            del self.decisions[rule]
+
+    def statistics(self, as_of: str) -> dict[str, Any]:
+        """The layout of :meth:`mohtasib.ledger.LedgerStatistics.to_dict` (what it can fill)."""
+        denied = {str(r): n for r, n in sorted(self.decisions.items(), key=str) if r}
+        return {
+            "kind": "ledger",
+            "start": self.first,
+            "end": as_of,
+            "accesses": sum(self.decisions.values()),
+            "allowed": self.decisions[None],
+            "denied": sum(denied.values()),
+            "denied_by_rule": denied,
+            "bodies_opened": True,
+            "by_action": dict(sorted(self.action.items())),
+            "by_authority": dict(sorted(self.authority.items())),
+            "retention": None,
+            "checkpoint": None,
+        }
+
+
+class LedgerFigures:
+    """Per-system access counts of one store, updated incrementally (module docstring).
+
+    Parameters
+    ----------
+    store
+        The portal's ledger store (read only).
+    private_key
+        The oversight body's X25519 private key; None: nothing can be attributed.
+    """
+
+    def __init__(self, store: LedgerStore, private_key: bytes | None) -> None:
+        self.store = store
+        self.opener = None if private_key is None else BodyOpener(private_key)
+        self.size = 0
+        self.systems: dict[str, SystemCounts] = {}
+        self.unattributed = SystemCounts()
+        self.body_missing = self.body_mismatches = self.malformed = 0
+        self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        #: Attributed access entries: index -> (system, rule, authority, action).
+        self._seen: dict[int, tuple[str, str | None, str, str]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def can_attribute(self) -> bool:
+        """Whether the oversight key is on the server."""
+        return self.opener is not None
+
+    def update(self) -> bool:
+        """Read the entries appended since the last update; True when there were any."""
+        with self._lock:
+            size = self.store.size()
+            if size <= self.size:
+                return False
+            for first in range(self.size, size, _PAGE):
+                for row in self.store.entries(first, min(size, first + _PAGE)):
+                    self._add(row.index, row.leaf_data, row.body)
+            self.size = size
+            self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            return True
+
+    def _add(self, index: int, leaf: bytes, body: bytes | None) -> None:
+        try:
+            view = parse_leaf(leaf)
+        except MohtasibError:
+            self.malformed += 1
+            return
+        if view.tombstone_of is not None:
+            seen = self._seen.pop(view.tombstone_of, None)
+            if seen is not None:  # its body is gone: no longer attributable
+                system, rule, authority, action = seen
+                self.systems[system].add(rule, authority, action, -1)
+                self.unattributed.add(rule, None, None, 1)
+                self.body_missing += 1
+            return
+        rule = None if view.allowed else view.rule
+        record = None
+        if self.opener is not None and body is not None and view.commitment is not None:
+            try:
+                record = AccessRecord.from_json(self.opener.open(body, view.commitment))
+            except MohtasibError:
+                self.body_mismatches += 1
+        elif self.opener is not None:
+            self.body_missing += 1
+        if record is None:
+            self.unattributed.add(rule, None, None, 1)
+            return
+        kind = "none" if record.legal_authority is None else record.legal_authority.kind
+        counts = self.systems.setdefault(record.system, SystemCounts())
+        counts.add(rule, kind, record.action, 1)
+        when = record.time.isoformat()
+        counts.first = when if counts.first is None else min(counts.first, when)
+        counts.last = when if counts.last is None else max(counts.last, when)
+        self._seen[index] = (record.system, rule, kind, record.action)
+
+    def statistics(self, systems: set[str]) -> dict[str, dict[str, Any]]:
+        """Statistics per system in ``systems`` (those of the register); {} without the key.
+
+        A registered system with no recorded access gets zero counts: the portal's
+        ledger is where its accesses would be.
+        """
+        if self.opener is None:
+            return {}
+        empty = SystemCounts()
+        return {
+            name: self.systems.get(name, empty).statistics(self.as_of) for name in sorted(systems)
+        }
+
+    def coverage(self, systems: set[str]) -> dict[str, Any]:
+        """What the figures cover and what could not be attributed to a registered system."""
+        outside = {
+            name: sum(c.decisions.values())
+            for name, c in sorted(self.systems.items())
+            if name not in systems and c.decisions
+        }
+        left = self.unattributed
+        return {
+            "as_of": self.as_of,
+            "log_size": self.size,
+            "bodies_opened": self.opener is not None,
+            "attributed": sum(sum(c.decisions.values()) for c in self.systems.values()),
+            "unattributed": {
+                "accesses": sum(left.decisions.values()),
+                "denied_by_rule": {
+                    str(r): n for r, n in sorted(left.decisions.items(), key=str) if r
+                },
+                "body_missing": self.body_missing,
+                "body_mismatches": self.body_mismatches,
+            },
+            "malformed_leaves": self.malformed,
+            "unregistered_systems": outside,
+        }
