@@ -43,7 +43,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from nacl import bindings
+from nacl import _sodium, bindings
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
@@ -72,6 +72,7 @@ SALT_SIZE = 32
 BODY_MAGIC = b"mtb2"
 _NONCE = bindings.crypto_box_NONCEBYTES
 _KEY = bindings.crypto_box_PUBLICKEYBYTES
+_MAC: int = _sodium.lib.crypto_box_macbytes()  # the Poly1305 tag, 16 bytes
 _RULE = re.compile(rb"[a-z0-9_]+")
 
 
@@ -190,6 +191,8 @@ class BodySealer:
         ephemeral = PrivateKey.generate()
         self._prefix = BODY_MAGIC + bytes(ephemeral.public_key)
         self._key = bindings.crypto_box_beforenm(recipient, bytes(ephemeral))
+        if len(self._key) != bindings.crypto_box_BEFORENMBYTES:
+            raise CryptoError("libsodium returned a shared key of the wrong length")
 
     def seal(self, canonical_json: bytes) -> tuple[bytes, bytes]:
         """Draw a fresh salt and nonce; return ``(commitment, sealed body)``."""
@@ -200,21 +203,37 @@ class BodySealer:
         """Seal each canonical JSON document; return their commitments and sealed bodies.
 
         Same bytes as :meth:`seal` per document, with every salt and nonce of the batch
-        drawn from the OS in one ``os.urandom`` call and ``crypto_box_easy_afternm``
-        (whose output is ``crypto_box_afternm``'s without the 16 zero bytes it strips)
-        called directly: one AEAD call and one SHA-256 per record, nothing derived per record.
+        drawn from the OS in one ``os.urandom`` call and libsodium's
+        ``crypto_box_easy_afternm`` (whose output is ``crypto_box_afternm``'s without the
+        16 zero bytes it strips) called through PyNaCl's CFFI library object itself: one
+        AEAD call and one SHA-256 per record, nothing derived per record. The wrapper in
+        ``nacl.bindings`` re-checks the nonce and key lengths and allocates an output
+        buffer on every call; here the key is checked once (in ``__init__``), every nonce
+        is a 24-byte slice by construction, and the whole batch of bodies is written into
+        one buffer, then cut into one ``bytes`` per body.
         """
         step = SALT_SIZE + _NONCE
         fresh = os.urandom(step * len(documents))
-        box, sha256, prefix = bindings.crypto_box_easy_afternm, hashlib.sha256, self._prefix
-        key = self._key
-        digests, bodies = [], []
-        for at, document in zip(range(0, len(fresh), step), documents, strict=True):
+        prefix = self._prefix
+        head = len(prefix) + _NONCE
+        sizes = [head + SALT_SIZE + len(document) + _MAC for document in documents]
+        out = _sodium.ffi.new("unsigned char[]", max(1, sum(sizes)))
+        view = _sodium.ffi.buffer(out)
+        box, sha256, key = _sodium.lib.crypto_box_easy_afternm, hashlib.sha256, self._key
+        digests, starts = [], []
+        failed = pos = 0
+        for at, document, size in zip(range(0, len(fresh), step), documents, sizes, strict=True):
             nonce = fresh[at + SALT_SIZE : at + step]
             plain = fresh[at : at + SALT_SIZE] + document
             digests.append(sha256(plain).digest())
-            bodies.append(prefix + nonce + box(plain, nonce, key))
-        return digests, bodies
+            view[pos : pos + head] = prefix + nonce
+            failed |= box(out + (pos + head), plain, len(plain), nonce, key)
+            starts.append(pos)
+            pos += size
+        if failed:
+            raise CryptoError("libsodium crypto_box_easy_afternm failed")
+        whole = view[:]
+        return digests, [whole[at : at + size] for at, size in zip(starts, sizes, strict=True)]
 
 
 def seal_body(canonical_json: bytes, public_key: bytes | PublicKey) -> tuple[bytes, bytes]:

@@ -11,11 +11,16 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nacl import bindings
 from nacl.public import PrivateKey
 
 from mohtasib.errors import InputError, VerificationError
 from mohtasib.ledger._records import AccessRecord, CourtOrder, Fir, Warrant, pseudonymise
 from mohtasib.ledger._sealing import (
+    BODY_MAGIC,
+    SALT_SIZE,
+    BodyOpener,
+    BodySealer,
     access_leaf,
     open_body,
     parse_leaf,
@@ -142,6 +147,26 @@ def test_sealed_body_opens_only_with_the_private_key(make_record: MakeRecord) ->
         open_body(sealed, PrivateKey.generate(), digest)
     with pytest.raises(VerificationError, match="commitment"):
         open_body(sealed, key, bytes(32))
+
+
+def test_seal_many_writes_the_bytes_of_pynacls_crypto_box_easy_afternm() -> None:
+    # seal_many calls libsodium through PyNaCl's CFFI object, skipping the wrapper: each
+    # body must still be magic || ephemeral key || nonce || crypto_box_easy_afternm(...).
+    key = PrivateKey.generate()
+    documents = [b"", b"{}", '{"purpose":"تفتیش"}'.encode(), b"x" * 5000]
+    digests, bodies = BodySealer(key.public_key).seal_many(documents)
+    opener = BodyOpener(key)
+    for document, digest, body in zip(documents, digests, bodies, strict=True):
+        assert body.startswith(BODY_MAGIC)
+        at = len(BODY_MAGIC)
+        ephemeral, nonce = body[at : at + 32], body[at + 32 : at + 56]
+        shared = bindings.crypto_box_beforenm(ephemeral, bytes(key))
+        plain = bindings.crypto_box_open_afternm(body[at + 56 :], nonce, shared)
+        assert plain[SALT_SIZE:] == document
+        assert body[at + 56 :] == bindings.crypto_box_easy_afternm(plain, nonce, shared)
+        assert digest == hashlib.sha256(plain).digest()
+        assert open_body(body, key, digest) == opener.open(body, digest) == document
+    assert len({body[36:60] for body in bodies}) == len(bodies)  # a fresh nonce per body
 
 
 def test_tombstone_leaf_commits_to_index_leaf_and_deletion_time() -> None:
