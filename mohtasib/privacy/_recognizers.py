@@ -148,6 +148,8 @@ class RegexRecognizer(EntityRecognizer):
         self.entity = entity
         self._screen = screen
         self._context_screen = _any_word(context) if require_context else _always
+        # The screens worth calling (not the always-true default), for the fast path.
+        self._screens = tuple(s for s in (screen, self._context_screen) if s is not _always)
         self.rules = tuple(rules)
         self.context_score = context_score
         self.window = window
@@ -186,24 +188,28 @@ class RegexRecognizer(EntityRecognizer):
             fails it returns ``[]`` without running the patterns. The result is the same
             either way (the screen is a necessary condition).
         """
-        if folded is not None and not (
-            self._screen(text, folded) and self._context_screen(text, folded)
-        ):
-            return []
+        if folded is not None:
+            for screen in self._screens:
+                if not screen(text, folded):
+                    return []
+        # A subclass's validator, or None for the always-true default (one call fewer).
+        validate = None if type(self).validate is RegexRecognizer.validate else self.validate
+        entity, context = self.entity, self._context
         out: list[Found] = []
         for rule in self.rules:
             if folded is not None and rule.hint is not None and not rule.hint.search(text):
                 continue
+            group, rule_score = rule.group, rule.score
             for match in rule.regex.finditer(text):
-                start, end = match.span(rule.group)
-                if not self.validate(text[start:end]):
+                start, end = match.span(group)
+                if validate is not None and not validate(text[start:end]):
                     continue
-                score = rule.score
-                if self._context is not None and self._near_context(text, start, end):
+                score = rule_score
+                if context is not None and self._near_context(text, start, end):
                     score = max(score, self.context_score)
                 elif self.require_context or self._near_negative(text, start):
                     continue
-                out.append((self.entity, start, end, score))
+                out.append((entity, start, end, score))
         return out
 
     def _near_negative(self, text: str, start: int) -> bool:

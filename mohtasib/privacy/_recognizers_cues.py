@@ -32,7 +32,12 @@ def _words(text: str) -> frozenset[str]:
 
 _EN_WORD = r"[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?"
 _EN_NAME_AFTER = re.compile(rf"[ \t]*((?:{_EN_WORD})(?:[ \t]+{_EN_WORD}){{0,3}})")
-_EN_NAME_BEFORE = re.compile(rf"((?:{_EN_WORD}[ \t]+){{0,3}}{_EN_WORD})[ \t]*,?[ \t]*$")
+_EN_REST = r"[a-z]+(?:-[A-Za-z][a-z]+)?"  # a name word after its capital
+# "(?:W[ \t]+){0,3}W" with the capital that starts both alternatives pulled in front (same
+# matches, same backtracking order), so re's search can skip ahead to capital letters.
+_EN_NAME_BEFORE = re.compile(
+    rf"([A-Z](?:{_EN_REST}[ \t]+(?:{_EN_WORD}[ \t]+){{0,2}}{_EN_WORD}|{_EN_REST}))[ \t]*,?[ \t]*$"
+)
 _EN_PARENTAGE = re.compile(
     r"(?<![\w/])(?:[SDWsdw][ \t]?/[ \t]?[Oo]\.?|son of|daughter of|wife of|"
     r"[Ww]alad|[Zz]auja|[Bb]int|alias|versus)(?!\w)"
@@ -90,6 +95,7 @@ _EN_ADDRESS_STOP = _words(
 _UR_RESIDENCE = re.compile(r"(?<!\w)(?:ساکن|سکنہ|رہائشی|پتہ)(?!\w)[ \t:]*")
 _UR_ADDRESS_START = re.compile(r"(?<!\w)(?:مکان نمبر|گلی نمبر|محلہ|چک نمبر|سیکٹر|بلاک|موضع)(?!\w)")
 _UR_ADDRESS_TOKEN = re.compile(r"[ \t]*[،,]?[ \t]*([^\W_]+(?:[\-/][^\W_]+)*)")
+_ASCII_DIGIT = re.compile("[0-9]")
 _UR_ADDRESS_STOP = _UR_STOP | _words("تھانہ تھانے بروز مورخہ موبائل فون شناختی")
 
 
@@ -352,11 +358,13 @@ def _en_address(text: str, pos: int, *, min_tokens: int) -> list[Found]:
 
 def _ur_address(text: str, pos: int) -> list[Found]:
     start = end = -1
-    for count, match in enumerate(_UR_ADDRESS_TOKEN.finditer(text, pos)):
-        if match.start() != pos or count == 14 or match.group(1) in _UR_ADDRESS_STOP:
+    for _ in range(14):  # contiguous tokens only: match at pos, never search beyond it
+        match = _UR_ADDRESS_TOKEN.match(text, pos)
+        if match is None:
             break
-        if match.group(1).isascii() and not any(c.isdigit() for c in match.group(1)):
-            break  # a Latin word ends an Urdu address
+        token = match.group(1)
+        if token in _UR_ADDRESS_STOP or (token.isascii() and _ASCII_DIGIT.search(token) is None):
+            break  # a stop word, or a Latin word (no digit), ends an Urdu address
         start = match.start(1) if start < 0 else start
         end = pos = match.end(1)
     if start < 0:
