@@ -194,6 +194,7 @@ def _ledger_summary(stats: Mapping[str, Any], source: str) -> dict[str, Any]:
             "bodies_kept": int(retention["bodies_kept"]),
             "not_tombstoned": int(retention["not_tombstoned"]),
             "deleted_late": retention.get("deleted_late"),
+            "period_days": retention.get("period_days"),
         },
         "checkpoint": None
         if checkpoint is None

@@ -106,7 +106,11 @@ def _synthetic_accesses(ledger: Ledger, count: int, seed: int) -> None:
     FIR (``authority_type``).
     """
     rng = random.Random(seed)
-    start = dt.datetime(2025, 1, 1, 9, 0, tzinfo=_PKT)
+    # Every 7 hours, the first half older than the example cards' 30-day retention period and
+    # never swept, so the scorecards show that finding next to accesses still within it.
+    start = (
+        dt.datetime.now(_PKT) - dt.timedelta(days=30) - dt.timedelta(hours=7 * count / 2)
+    ).replace(minute=0, second=0, microsecond=0)
     records = []
     for i in range(count):
         system = rng.choice(sorted(_ACTION))

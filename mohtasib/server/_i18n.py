@@ -115,14 +115,19 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "retention_not_judged": {
         "en": (
-            "Retention compliance is not judged by the portal (run `mohtasib ledger stats "
-            "--periods` on the whole log)."
+            "Retention: an access whose record is still stored after the retention period in "
+            "its system's card (technical.retention.period_days), as of the time above, is "
+            "counted against the system. A record deleted late no longer names its system, so "
+            "late deletions are judged only for the whole log (`mohtasib ledger stats --periods`)."
         ),
         "ur": (
-            "پورٹل مدتِ محفوظ رکھنے کی پابندی نہیں جانچتا (مدتوں کے ساتھ `mohtasib ledger stats` "
-            "چلائیں)۔"
+            "مدتِ محفوظ رکھنے کی پابندی: جو رسائی نظام کے کارڈ میں درج مدت گزرنے کے بعد بھی "
+            "محفوظ ہے وہ اس نظام کے خلاف شمار ہوتی ہے۔ تاخیر سے حذف شدہ ریکارڈ پورے لاگ کے لیے "
+            "`mohtasib ledger stats --periods` سے جانچیں۔"
         ),
     },
+    "retention_kept": {"en": "kept past the period", "ur": "مدت کے بعد بھی محفوظ"},
+    "retention_met": {"en": "met", "ur": "پوری"},
 }
 
 

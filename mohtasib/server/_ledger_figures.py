@@ -13,8 +13,11 @@ What cannot be attributed is counted apart, never guessed: an access whose body 
 gone (deleted by retention; its tombstone removes it from its system once the
 tombstone is read), or whose body does not open against its leaf. Without the
 oversight key nothing is attributed and the scorecards show the register's figures
-only. Retention compliance is not judged (the portal is given no retention periods;
-``mohtasib ledger stats --periods`` judges it for the whole log), nor is a checkpoint checked.
+only. Retention is judged per system against the period its card publishes
+(``technical.retention.period_days``): an access whose record body is still stored
+after that period is a finding. A body deleted late cannot be attributed to its
+system (the deletion removed what named the system), so late deletions are judged
+only for the whole log (``mohtasib ledger stats --periods``); no checkpoint is checked.
 
 The figures are computed when the portal opens and then incrementally: before the
 scorecards are served, entries appended since (by ``/requests/new``, ``POST
@@ -27,6 +30,7 @@ import dataclasses
 import datetime as dt
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from mohtasib.errors import MohtasibError
@@ -60,7 +64,7 @@ class SystemCounts:
         if self.decisions[rule] == 0:
             del self.decisions[rule]
 
-    def statistics(self, as_of: str) -> dict[str, Any]:
+    def statistics(self, as_of: str, retention: dict[str, Any] | None = None) -> dict[str, Any]:
         """The layout of :meth:`mohtasib.ledger.LedgerStatistics.to_dict` (what it can fill)."""
         denied = {str(r): n for r, n in sorted(self.decisions.items(), key=str) if r}
         return {
@@ -74,7 +78,7 @@ class SystemCounts:
             "bodies_opened": True,
             "by_action": dict(sorted(self.action.items())),
             "by_authority": dict(sorted(self.authority.items())),
-            "retention": None,
+            "retention": retention,
             "checkpoint": None,
         }
 
@@ -98,8 +102,8 @@ class LedgerFigures:
         self.unattributed = SystemCounts()
         self.body_missing = self.body_mismatches = self.malformed = 0
         self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        #: Attributed access entries: index -> (system, rule, authority, action).
-        self._seen: dict[int, tuple[str, str | None, str, str]] = {}
+        #: Attributed access entries: index -> (system, rule, authority, action, time).
+        self._seen: dict[int, tuple[str, str | None, str, str, dt.datetime]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -129,7 +133,7 @@ class LedgerFigures:
         if view.tombstone_of is not None:
             seen = self._seen.pop(view.tombstone_of, None)
             if seen is not None:  # its body is gone: no longer attributable
-                system, rule, authority, action = seen
+                system, rule, authority, action, _ = seen
                 self.systems[system].add(rule, authority, action, -1)
                 self.unattributed.add(rule, None, None, 1)
                 self.body_missing += 1
@@ -152,19 +156,56 @@ class LedgerFigures:
         when = record.time.isoformat()
         counts.first = when if counts.first is None else min(counts.first, when)
         counts.last = when if counts.last is None else max(counts.last, when)
-        self._seen[index] = (record.system, rule, kind, record.action)
+        self._seen[index] = (record.system, rule, kind, record.action, record.time)
 
-    def statistics(self, systems: set[str]) -> dict[str, dict[str, Any]]:
+    def touch(self) -> None:
+        """Move ``as_of`` to now (retention is judged as of that time)."""
+        with self._lock:
+            self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+    def retention(self, periods: Mapping[str, float]) -> dict[str, dict[str, Any]]:
+        """Per system with a period: accesses whose body is still stored after it, as of ``as_of``.
+
+        ``past_retention``, ``bodies_kept`` and ``not_tombstoned`` are the same count
+        here (an attributed access still has its body, hence no tombstone);
+        ``deleted_late`` is None: a deleted body no longer names its system.
+        """
+        now = dt.datetime.fromisoformat(self.as_of)
+        kept: Counter[str] = Counter()
+        with self._lock:
+            for system, _, _, _, when in self._seen.values():
+                days = periods.get(system)
+                if days is not None and now - when > dt.timedelta(days=days):
+                    kept[system] += 1
+        return {
+            system: {
+                "as_of": self.as_of,
+                "period_days": days,
+                "compliant": kept[system] == 0,
+                "past_retention": kept[system],
+                "bodies_kept": kept[system],
+                "not_tombstoned": kept[system],
+                "deleted_late": None,
+            }
+            for system, days in periods.items()
+        }
+
+    def statistics(
+        self, systems: set[str], periods: Mapping[str, float] | None = None
+    ) -> dict[str, dict[str, Any]]:
         """Statistics per system in ``systems`` (those of the register); {} without the key.
 
         A registered system with no recorded access gets zero counts: the portal's
-        ledger is where its accesses would be.
+        ledger is where its accesses would be. ``periods`` (days per system, from the
+        cards) adds each system's retention judgement (:meth:`retention`).
         """
         if self.opener is None:
             return {}
         empty = SystemCounts()
+        judged = self.retention(periods or {})
         return {
-            name: self.systems.get(name, empty).statistics(self.as_of) for name in sorted(systems)
+            name: self.systems.get(name, empty).statistics(self.as_of, judged.get(name))
+            for name in sorted(systems)
         }
 
     def coverage(self, systems: set[str]) -> dict[str, Any]:

@@ -39,6 +39,8 @@ __all__ = ["LOGIN_CSRF_COOKIE", "Denied", "LangMiddleware", "Portal", "RequestLo
 
 #: Cookie of the double-submit CSRF token of the sign-in form.
 LOGIN_CSRF_COOKIE = "mohtasib_login_csrf"
+#: How old the scorecards' retention judgement may get before it is made again (no new entries).
+_RETENTION_REFRESH = dt.timedelta(minutes=10)
 log = logging.getLogger("mohtasib.server")
 
 
@@ -111,11 +113,20 @@ class Portal:
         if not self.register.full_cards:
             return None
         with self._refreshing:
-            if not self.figures.update() and self.scorecards is not None:
+            grew = self.figures.update()
+            stale = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(self.figures.as_of)
+            if not grew and self.scorecards is not None and stale < _RETENTION_REFRESH:
                 return self.scorecards
+            if not grew:
+                self.figures.touch()  # retention is judged as of now
             cards = list(self.register.full_cards)
             systems = {card.system_id for card in cards}
-            stats = self.figures.statistics(systems)
+            periods = {
+                card.system_id: float(card.data["technical"]["retention"]["period_days"])
+                for card in cards
+                if "period_days" in card.data.get("technical", {}).get("retention", {})
+            }
+            stats = self.figures.statistics(systems, periods)
             self.scorecards = [s.to_dict() for s in city_scorecards(cards, ledger_statistics=stats)]
             self.scorecards_ledger = self.figures.coverage(systems)
         return self.scorecards

@@ -27,17 +27,20 @@ SYSTEMS = {
 }
 
 
-def _ledger_counts(app: FastAPI) -> dict[str, dict[str, Counter[str]]]:
-    """Per system, counted straight from the ledger: decisions and legal-authority kinds."""
+def _ledger_counts(app: FastAPI) -> dict[str, dict[str, Any]]:
+    """Per system, counted straight from the ledger: decisions, legal-authority kinds, times."""
     portal = app.state.portal
     ledger, key = portal.ledger.ledger, portal.ledger.keys.oversight_private_key
-    counts: dict[str, dict[str, Counter[str]]] = {}
+    counts: dict[str, dict[str, Any]] = {}
     for row in ledger.store.entries(0, ledger.size()):
         view = parse_leaf(row.leaf_data)
         if view.kind != "access":
             continue
         record = ledger.read_record(row.index, key)
-        mine = counts.setdefault(record.system, {"decision": Counter(), "authority": Counter()})
+        mine = counts.setdefault(
+            record.system, {"decision": Counter(), "authority": Counter(), "times": []}
+        )
+        mine["times"].append(record.time)
         mine["decision"]["allowed" if view.allowed else str(view.rule)] += 1
         authority = record.legal_authority
         mine["authority"]["none" if authority is None else authority.kind] += 1
@@ -56,6 +59,8 @@ def test_demo_scorecards_carry_each_systems_accesses_and_denials(
     assert set(counted) == SYSTEMS  # the demo ledger touches every example system
     systems = _systems(client)
     assert set(systems) == SYSTEMS
+    now = dt.datetime.fromisoformat(client.get("/api/scorecards").json()["ledger"]["as_of"])
+    kept_total = 0
     denials_seen = 0
     for system_id, score in systems.items():
         ledger, mine = score["ledger"], counted[system_id]
@@ -67,10 +72,15 @@ def test_demo_scorecards_carry_each_systems_accesses_and_denials(
         assert ledger["denied"] == sum(decisions.values())
         assert ledger["denied_by_rule"] == decisions
         assert ledger["by_authority"] == dict(mine["authority"])
-        assert ledger["retention"] is None  # not judged by the portal
+        kept = sum(now - when > dt.timedelta(days=30) for when in mine["times"])
+        assert ledger["retention"]["period_days"] == 30
+        assert ledger["retention"]["bodies_kept"] == kept
+        assert ledger["retention"]["compliant"] is (kept == 0)
+        kept_total += kept
         assert "ledger statistics" not in score["not_reported"]
         denials_seen += ledger["denied"]
     assert denials_seen > 0
+    assert 0 < kept_total < sum(len(c["times"]) for c in counted.values())  # a mix, as designed
     total = sum(c["decision"].total() for c in counted.values())
     coverage = client.get("/api/scorecards").json()["ledger"]
     assert coverage["bodies_opened"] is True
@@ -117,7 +127,8 @@ def test_scorecards_page_shows_ledger_figures_in_english_and_urdu(client: TestCl
     english = client.get("/scorecards").text
     assert "Denied, by rule" in english
     assert "Accesses by legal authority" in english
-    assert "Retention compliance is not judged by the portal" in english
+    assert "late deletions are judged only for the whole log" in english
+    assert "kept past the period" in english
     urdu = client.get("/ur/scorecards")
     assert urdu.status_code == 200
     assert 'dir="rtl"' in urdu.text
