@@ -103,17 +103,21 @@ def test_browse_register_switch_to_urdu_open_report(
     assert page.get_attribute("html", "dir") == "ltr"
     _shot(page, tmp_path, "register-en")
     page.select_option("select[name=city]", "Lahore")
-    page.click("form.filters button")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("form.filters button")
     assert page.locator("#register-table tbody tr").count() == 1
-    page.click("#register-table a")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("#register-table a")
     assert "Lahore" in page.inner_text("#system-name")
-    page.click("#lang-switch")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("#lang-switch")
     assert page.get_attribute("html", "lang") == "ur"
     assert page.get_attribute("html", "dir") == "rtl"
     assert "لاہور" in page.inner_text("#system-name")
     _shot(page, tmp_path, "system-ur")
     page.goto(f"{portal_url}/reports")
-    page.click("a.report-link")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("a.report-link")
     assert "Audit report (test)" in page.inner_text("h1")
     _shot(page, tmp_path, "report")
 
@@ -131,7 +135,8 @@ def test_scorecards_show_each_systems_ledger_figures_in_both_languages(
         expected = f"{ledger['accesses']} ({ledger['denied']} denied)"
         assert row.locator("td.accesses").inner_text().strip() == expected
     _shot(page, tmp_path, "scorecards-en")
-    page.click("#lang-switch")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("#lang-switch")
     assert page.get_attribute("html", "dir") == "rtl"
     assert "مسترد، قاعدے کے لحاظ سے" in page.inner_text("main")
     _shot(page, tmp_path, "scorecards-ur")
@@ -149,12 +154,14 @@ def test_officer_request_denied_then_accepted_and_checkpoint_verified(
     assert "/login" in page.url  # signed out: sent to sign in, shown nothing
     page.fill("input[name=username]", "DEMO-OFFICER-01")
     page.fill("input[name=password]", PASSWORDS["DEMO-OFFICER-01"])
-    page.click("#sign-in")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("#sign-in")
     page.wait_for_url(f"{portal_url}/requests/new")
     page.select_option("select[name=system]", "islamabad-safe-city-anpr")
     page.select_option("select[name=action]", "plate_search")
     page.fill("input[name=target_value]", "SYN-BROWSER-1")
-    page.click("#submit-request")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("#submit-request")
     decision = page.inner_text("#decision")
     assert "Denied" in decision and "authority_missing" in decision
     _shot(page, tmp_path, "request-denied")
@@ -164,7 +171,8 @@ def test_officer_request_denied_then_accepted_and_checkpoint_verified(
     page.fill("input[name=fir_number]", "SYN-77/2025")
     page.fill("input[name=police_station]", "Demo Station")
     page.fill("input[name=district]", "Demo District")
-    page.click("#submit-request")
+    with page.expect_navigation():  # wait for the new page, not the old one
+        page.click("#submit-request")
     decision = page.inner_text("#decision")
     assert "Allowed" in decision
     _shot(page, tmp_path, "request-allowed")
