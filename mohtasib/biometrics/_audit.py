@@ -253,6 +253,37 @@ def _warnings(
     return out + group_warnings(rows)
 
 
+def check_safeguards(
+    policy: str | Path | Mapping[str, Any] | None, rows: Sequence[GroupErrorRates]
+) -> tuple[Any, ...]:
+    """The deployment policy checked item by item, with the worst group's measured FMR."""
+    if policy is None:
+        return ()
+    body = load_policy(policy) if isinstance(policy, str | Path) else dict(policy)
+    rated = [r.fmr.value for r in rows if r.fmr.value is not None]
+    return tuple(evaluate_policy(body, worst_group_fmr=max(rated) if rated else None))
+
+
+def input_records(
+    comparisons: dict[str, Any], subj: SubjectTable, samp: Samples | None
+) -> list[dict[str, Any]]:
+    """Provenance of the inputs: the comparisons (given), subjects and samples tables."""
+    inputs = [
+        comparisons,
+        {"role": "subjects", "source": subj.source, "sha256": subj.sha256, "rows": len(subj.ids)},
+    ]
+    if samp is not None:
+        inputs.append(
+            {
+                "role": "samples",
+                "source": samp.source,
+                "sha256": samp.sha256,
+                "rows": int(samp.fta.size),
+            }
+        )
+    return inputs
+
+
 def group_warnings(rows: Sequence[GroupErrorRates]) -> list[str]:
     """Per-group warnings: FNMR not estimable, and rates under Doddington's rule of 30."""
     out = []
@@ -375,24 +406,12 @@ def audit_comparisons(
     if fmr_target is not None:
         advice, notes = _advice(index, names, t, fmr_target, native)
         warnings.extend(notes)
-    safeguards: tuple[Any, ...] = ()
-    if policy is not None:
-        body = load_policy(policy) if isinstance(policy, str | Path) else dict(policy)
-        rated = [r.fmr.value for r in rows if r.fmr.value is not None]
-        safeguards = evaluate_policy(body, worst_group_fmr=max(rated) if rated else None)
-    inputs = [
+    safeguards = check_safeguards(policy, rows)
+    inputs = input_records(
         {"role": "comparisons", "source": comp.source, "sha256": comp.sha256, "rows": comp.n},
-        {"role": "subjects", "source": subj.source, "sha256": subj.sha256, "rows": len(subj.ids)},
-    ]
-    if samp is not None:
-        inputs.append(
-            {
-                "role": "samples",
-                "source": samp.source,
-                "sha256": samp.sha256,
-                "rows": int(samp.fta.size),
-            }
-        )
+        subj,
+        samp,
+    )
     parameters = {
         "alpha": alpha,
         "confidence": confidence,

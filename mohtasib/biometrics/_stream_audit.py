@@ -45,10 +45,17 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 from scipy import sparse
 
-from mohtasib.biometrics._audit import _fta, _group_flags, _opt, _summaries, group_warnings
+from mohtasib.biometrics._audit import (
+    _fta,
+    _group_flags,
+    _opt,
+    _summaries,
+    check_safeguards,
+    group_warnings,
+    input_records,
+)
 from mohtasib.biometrics._bootstrap import GroupCounts, clustered_bootstrap
 from mohtasib.biometrics._estimates import error_rates
-from mohtasib.biometrics._policy import evaluate_policy, load_policy
 from mohtasib.biometrics._rates import equal_error_rate
 from mohtasib.biometrics._result import (
     BiometricAudit,
@@ -563,24 +570,12 @@ def audit_stream(
     if fmr_target is not None:
         advice, notes = _advice(names, grid, at, fmr_target, native, counts)
         warnings.extend(notes)
-    safeguards: tuple[Any, ...] = ()
-    if policy is not None:
-        body = load_policy(policy) if isinstance(policy, str | Path) else dict(policy)
-        rated = [r.fmr.value for r in groups if r.fmr.value is not None]
-        safeguards = evaluate_policy(body, worst_group_fmr=max(rated) if rated else None)
-    inputs: list[dict[str, Any]] = [
+    safeguards = check_safeguards(policy, groups)
+    inputs = input_records(
         {"role": "comparisons", "source": source, "sha256": sha256_file(path), "rows": rows},
-        {"role": "subjects", "source": subj.source, "sha256": subj.sha256, "rows": len(subj.ids)},
-    ]
-    if samp is not None:
-        inputs.append(
-            {
-                "role": "samples",
-                "source": samp.source,
-                "sha256": samp.sha256,
-                "rows": int(samp.fta.size),
-            }
-        )
+        subj,
+        samp,
+    )
     parameters = {
         "alpha": alpha,
         "confidence": confidence,
