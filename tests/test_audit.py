@@ -194,6 +194,34 @@ def test_ledger_section_runs_on_a_ledger_built_in_tmp_path(tmp_path):
     assert "recorded as denied under rule" in run.html_path.read_text(encoding="utf-8")
 
 
+def test_ledger_section_retention_grace_days(tmp_path):
+    """A sweep run weeks after a period's end is late without grace and on time with it."""
+    import runpy
+
+    from tests.conftest import REPO
+
+    build = runpy.run_path(str(REPO / "examples" / "ledger" / "build.py"))["build"]
+    build(tmp_path, seed=7, n=60)
+
+    def retention(**extra):
+        body = {
+            "db": "ledger.db",
+            "keys": "keys",
+            "start": "2025-01-01T00:00:00+05:00",
+            "end": "2025-04-01T00:00:00+05:00",
+            "retention_periods": {"standard": 30, "case_file": 365},
+            **extra,
+        }
+        path = tmp_path / "audit.yaml"
+        path.write_text(yaml.safe_dump({"sections": {"ledger": body}}), encoding="utf-8")
+        doc = json.loads(run_audit(path, out_dir=tmp_path / "out").json_path.read_text("utf-8"))
+        return doc["sections"]["ledger"]["result"]["retention"]
+
+    strict, lenient = retention(), retention(retention_grace_days=365)
+    assert strict["grace_days"] == 0 and lenient["grace_days"] == 365
+    assert strict["deleted_late"] > 0 and lenient["deleted_late"] == 0
+
+
 def test_ledger_section_without_a_zone_is_a_config_error(tmp_path):
     body = {"db": "ledger.db", "start": "2025-01-01", "end": "2025-02-01T00:00:00"}
     path = tmp_path / "audit.yaml"

@@ -81,6 +81,7 @@ SECTION_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
             "checkpoint",
             "vkey",
             "retention_periods",
+            "retention_grace_days",
         ),
     },
     "forecast": {

@@ -152,6 +152,7 @@ def _run_ledger(body: Mapping[str, Any], base: Path, engine: str | None) -> Ledg
         end=_when(body, "end"),
         vkey=base / str(vkey) if vkey and (base / str(vkey)).is_file() else vkey,
         retention_days=None if days is None else {str(k): float(v) for k, v in days.items()},
+        retention_grace_days=float(body.get("retention_grace_days", 0.0)),
         keys=file["keys"], private_key=file["private_key"],
         checkpoint=base / str(body["checkpoint"]) if "checkpoint" in body else None,
     )  # fmt: skip
