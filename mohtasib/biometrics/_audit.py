@@ -125,19 +125,26 @@ def _det(index: ScoreIndex, names: tuple[str, ...], native: float, points: int) 
             out.append(DetCurve(name, (), (), (), None, None))
             continue
         t, fmr, fnmr = error_curve(gen, imp)
-        eer, at = equal_error_rate(fmr, fnmr)
-        keep = np.unique(np.linspace(0, t.size - 1, min(points, t.size)).astype(int))
-        out.append(
-            DetCurve(
-                name,
-                tuple(float(x) * native for x in t[keep]),
-                tuple(map(float, fmr[keep])),
-                tuple(map(float, fnmr[keep])),
-                _opt(eer),
-                None if at < 0 else float(t[at]) * native,
-            )
-        )
+        out.append(det_curve(name, t, fmr, fnmr, native=native, points=points))
     return out
+
+
+def det_curve(name: str, t: Any, fmr: Any, fnmr: Any, *, native: float, points: int) -> DetCurve:
+    """A group's DET curve thinned to at most ``points`` thresholds, with its EER.
+
+    ``t`` are thresholds in the internal (higher-is-similar) convention; ``native``
+    (1 or -1) maps them back to the input's.
+    """
+    eer, at = equal_error_rate(fmr, fnmr)
+    keep = np.unique(np.linspace(0, t.size - 1, min(points, t.size)).astype(int))
+    return DetCurve(
+        name,
+        tuple(float(x) * native for x in t[keep]),
+        tuple(map(float, fmr[keep])),
+        tuple(map(float, fnmr[keep])),
+        _opt(eer),
+        None if at < 0 else float(t[at]) * native,
+    )
 
 
 def _advice(

@@ -262,7 +262,7 @@ def embed_images(
         ``"fta"`` (default): an image with more than one detected face is a
         failure to acquire, since the labelled subject cannot be told apart;
         ``"largest"``: keep the largest detection (the convention of the
-        FairFace540 dlib distances in ``../shared/data/biometrics``).
+        published FairFace540 dlib distances, see ``docs/how-to/audit-face-recognition.md``).
 
     Returns
     -------

@@ -51,12 +51,12 @@ from mohtasib.biometrics._audit import (
     _opt,
     _summaries,
     check_safeguards,
+    det_curve,
     group_warnings,
     input_records,
 )
 from mohtasib.biometrics._bootstrap import GroupCounts, clustered_bootstrap
 from mohtasib.biometrics._estimates import error_rates
-from mohtasib.biometrics._rates import equal_error_rate
 from mohtasib.biometrics._result import (
     BiometricAudit,
     CrossGroupCell,
@@ -299,18 +299,7 @@ def _det(
             out.append(DetCurve(name, (), (), (), None, None))
             continue
         fmr, fnmr = k[g, g] / n[g, g], kn[g] / nn[g]
-        eer, at = equal_error_rate(fmr, fnmr)
-        keep = np.unique(np.linspace(0, grid.size - 1, min(points, grid.size)).astype(int))
-        out.append(
-            DetCurve(
-                name,
-                tuple(float(x) * native for x in grid[keep]),
-                tuple(map(float, fmr[keep])),
-                tuple(map(float, fnmr[keep])),
-                _opt(eer),
-                None if at < 0 else float(grid[at]) * native,
-            )
-        )
+        out.append(det_curve(name, grid, fmr, fnmr, native=native, points=points))
     return out
 
 
