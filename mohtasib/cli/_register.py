@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from mohtasib import register as lib
-from mohtasib.cli._options import CONTEXT_SETTINGS, parse_pairs
+from mohtasib.cli._options import CONTEXT_SETTINGS, format_options, parse_pairs
 from mohtasib.errors import InputError
 
 __all__ = ["register"]
@@ -121,20 +121,7 @@ def export_command(
 @register.command("scorecards")
 @click.argument("cards", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @_ledger_stats_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "html"]),
-    default="json",
-    show_default=True,
-    help="json: one object per city; html: a self-contained page with every city.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@format_options
 def scorecards_command(
     cards: tuple[Path, ...], ledger_stats: tuple[str, ...], fmt: str, out: Path | None
 ) -> None:
@@ -144,6 +131,7 @@ def scorecards_command(
     accesses by legal-authority type and denied by rule (from the ledgers),
     retention compliance, audits done, incidents and complaints. Only public
     card fields are read; a figure nobody reported is listed as not reported.
+    ``--format json`` prints one object per city, ``html`` one page with every city.
     """
     loaded = [lib.load_card(c) for c in cards]
     scorecards = lib.city_scorecards(loaded, ledger_statistics=_read_stats(ledger_stats))
