@@ -18,7 +18,11 @@ cells of highest forecast are flagged at coverage ``c``, ties in random order):
   abstract introduces PEI* as an operationally realistic efficiency index. The
   paper's full text and the NIJ challenge's scoring note for PEI* could not be
   obtained here, so the formula is checked against hand computations
-  (tests/forecast/test_backtest.py), not against a worked example of the paper;
+  (tests/forecast/test_backtest.py), not against a worked example of the paper.
+  Caution: the NIJ challenge's 2017 winners table already ranks by "PEI*", and
+  public third-party code computes "PEI*" as the same-area ratio ``n / n_max``
+  (our PEI); if that is the paper's definition, ``pei_star`` here is an extra index
+  of our own (docs/explanation/forecast-models.md, "PEI*");
 - log score: the mean over cells of the Poisson log-probability
   ``log P(Y = y_j | mu_j)``, with ``mu`` floored at ``1e-9`` (higher is better);
 - Brier: the mean over cells of ``(p_j - 1[y_j > 0])^2`` with
