@@ -20,7 +20,6 @@ from mohtasib.ledger._bundles import (
     ConsistencyBundle,
     InclusionBundle,
     load_bundle,
-    open_checkpoint,
     publish_checkpoint,
     verify_bundle,
 )
@@ -200,20 +199,37 @@ def _verifier(vkey: str) -> lib.NoteVerifier:
     return lib.NoteVerifier.from_vkey(text)
 
 
+def _verifiers(vkeys: tuple[str, ...]) -> list[lib.NoteVerifier]:
+    """Every ``--vkey``: a key, or a file of keys one per line (a log's current and retired)."""
+    out = []
+    for vkey in vkeys:
+        path = Path(vkey)
+        lines = _read(path).splitlines() if path.is_file() else [vkey]
+        out += [lib.NoteVerifier.from_vkey(line.strip()) for line in lines if line.strip()]
+    return out
+
+
 @ledger.command("verify")
 @click.argument("proof", type=_IN)
 @click.option(
     "--checkpoint", "notes", multiple=True, required=True, type=_IN, help="Note file (repeat)."
 )
-@click.option("--vkey", required=True, help="The log's verifier key, or a file holding it.")
-def verify_command(proof: Path, notes: tuple[Path, ...], vkey: str) -> None:
+@click.option(
+    "--vkey",
+    "vkeys",
+    multiple=True,
+    required=True,
+    help="The log's verifier key, or a file of keys one per line (repeat: retired keys too).",
+)
+def verify_command(proof: Path, notes: tuple[Path, ...], vkeys: tuple[str, ...]) -> None:
     """Verify a proof (from `ledger prove`) against signed checkpoints; trusts no server.
 
     An inclusion proof needs the checkpoint of its tree size; a consistency proof
-    the checkpoints of both sizes.
+    the checkpoints of both sizes. Each checkpoint may be signed by any given key
+    (after a key rotation, give the retired verifier keys too).
     """
-    verifier = _verifier(vkey)
-    checkpoints = [open_checkpoint(_read(path), verifier) for path in notes]
+    verifiers = _verifiers(vkeys)
+    checkpoints = [lib.open_checkpoint_any(_read(path), verifiers) for path in notes]
     bundle = load_bundle(_read(proof))
     verify_bundle(bundle, checkpoints)
     if isinstance(bundle, InclusionBundle):
@@ -231,18 +247,24 @@ def _finding_line(finding: lib.AuditFinding) -> str:
 @ledger.command("audit")
 @_db_option
 @click.option("--checkpoints", "notes", multiple=True, required=True, type=_IN, help="Repeat.")
-@click.option("--vkey", required=True, help="The log's verifier key, or a file holding it.")
+@click.option(
+    "--vkey",
+    "vkeys",
+    multiple=True,
+    required=True,
+    help="The log's verifier key, or a file of keys one per line (repeat: retired keys too).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def audit_command(db: str, notes: tuple[Path, ...], vkey: str, as_json: bool) -> None:
+def audit_command(db: str, notes: tuple[Path, ...], vkeys: tuple[str, ...], as_json: bool) -> None:
     """Outside audit: recompute every leaf and the tree; compare with each checkpoint.
 
     Exits with status 8 and lists every finding (which entry, which checkpoint)
     when an entry was modified, deleted, inserted or reordered, or a checkpoint is
-    forged, forked or rolled back.
+    forged, forked or rolled back. After a key rotation give every verifier key.
     """
     store = lib.open_store(db)
     try:
-        result = lib.audit_log(store, [_read(path) for path in notes], verifiers=[_verifier(vkey)])
+        result = lib.audit_log(store, [_read(path) for path in notes], verifiers=_verifiers(vkeys))
     finally:
         store.close()
     if as_json:
@@ -260,6 +282,83 @@ def audit_command(db: str, notes: tuple[Path, ...], vkey: str, as_json: bool) ->
             f"OK: {result.size} entries, {result.checkpoints_checked} checkpoint(s), "
             f"root {result.root.hex()}"
         )
+
+
+@ledger.command("rotate-key")
+@_db_option
+@_keys_option
+@click.option(
+    "--which",
+    type=click.Choice(["signer", "oversight"]),
+    required=True,
+    help="signer: the log's checkpoint key; oversight: the key record bodies are sealed to.",
+)
+@click.option(
+    "--public-key",
+    "public_file",
+    type=_IN,
+    default=None,
+    help="oversight: file holding the oversight body's new X25519 public key (base64).",
+)
+@click.option(
+    "--generate",
+    is_flag=True,
+    help="oversight, DEMO ONLY: make the new key pair here (its private key stays here).",
+)
+@click.option("--out", type=_FILE, default=None, help="signer: also write the handover note here.")
+def rotate_key_command(
+    db: str, keys: Path, which: str, public_file: Path | None, generate: bool, out: Path | None
+) -> None:
+    """Replace the log's signer key or the oversight public key; print fingerprints only.
+
+    signer: a new Ed25519 key for the same origin (a new key ID); the handover
+    checkpoint, signed by the old and the new key, is stored and printed; the old
+    key moves to KEYS/retired/. oversight: new record bodies are sealed to the
+    given public key; earlier ones stay sealed to the old key. Both are recorded in
+    KEYS/keyring.json. Restart a running portal afterwards (or rotate from its
+    /admin/keys page). Secrets are never printed.
+    """
+    if which == "signer":
+        if public_file is not None or generate:
+            raise ConfigError("--public-key and --generate are for --which oversight")
+        store = lib.open_store(db)
+        try:
+            done = lib.rotate_signer(keys, store)
+        finally:
+            store.close()
+        if out is not None:
+            out.write_text(done.handover, encoding="utf-8")
+        click.echo(f"old signer key: {done.old_vkey} (key ID {done.old_key_id}, retired)")
+        click.echo(f"new signer key: {done.new_vkey} (key ID {done.new_key_id})")
+        click.echo(f"handover checkpoint (size {done.size}, signed by both keys):")
+        click.echo(done.handover, nl=False)
+        click.echo(
+            f"the old secret key is in {done.retired_secret} (mode 0600): destroy it once the "
+            "witnesses have cosigned the handover",
+            err=True,
+        )
+        return
+    if (public_file is None) == (not generate):
+        raise ConfigError("give either --public-key FILE or --generate for --which oversight")
+    private: bytes | None = None
+    if generate:
+        from nacl.public import PrivateKey
+
+        pair = PrivateKey.generate()
+        private, public = bytes(pair), bytes(pair.public_key)
+    else:
+        assert public_file is not None
+        public = lib.parse_oversight_public_key(_read(public_file))
+    store = lib.open_store(db)
+    try:
+        size = store.size()
+    finally:
+        store.close()
+    rotated = lib.rotate_oversight(keys, public, log_size=size, private_key=private)
+    click.echo(f"old oversight key: {rotated.old_fingerprint} (retired at log size {size})")
+    click.echo(f"new oversight key: {rotated.new_fingerprint} {rotated.new_public}")
+    if rotated.old_private_kept:
+        click.echo(f"the old private key moved to {keys}/retired/ (mode 0600)", err=True)
 
 
 @ledger.command("witness-key")

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["serve_command"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "register"
 
 
 def _demo_report(report_dir: Path | None, work: Path) -> Path:
@@ -57,8 +56,8 @@ def _demo_report(report_dir: Path | None, work: Path) -> Path:
     "--register-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="System cards to publish. Default: $MOHTASIB_REGISTER_DIR (with --demo: "
-    "examples/register).",
+    help="System cards to publish. Default: $MOHTASIB_REGISTER_DIR (with --demo: the "
+    "illustrative cards shipped in the package, the same as examples/register).",
 )
 @click.option("--db", default=None, help="Database. Default: $MOHTASIB_DATABASE_URL.")
 @click.option(
@@ -108,13 +107,11 @@ def serve_command(
         raise MissingExtraError("the portal", "server") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if demo:
-        from mohtasib.server._demo import build_demo, load_demo_content
+        from mohtasib.server._demo import build_demo, demo_register_dir, load_demo_content
 
+        cards = register_dir or demo_register_dir()  # before the slow demo audit
         work = Path(tempfile.mkdtemp(prefix="mohtasib-demo-"))
         report = _demo_report(report_dir, work)
-        cards = register_dir or _EXAMPLES
-        if not cards.is_dir():
-            raise ConfigError("no example register here; give --register-dir", path=str(cards))
         built = build_demo(work / "portal", register_dir=cards)
         # Plain HTTP works on loopback only; anywhere else the cookie stays Secure (TLS).
         loaded = dataclasses.replace(built.settings, cookie_secure=host not in _LOOPBACK)
@@ -133,7 +130,10 @@ def serve_command(
             return
     click.echo(f"Serving on http://{host}:{port}/register", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
+        # proxy_headers off: the portal's own trusted_proxies setting reads X-Forwarded-For.
+        uvicorn.run(
+            app, host=host, port=port, access_log=False, log_config=None, proxy_headers=False
+        )
     finally:
         app.state.portal.close()
         if demo:  # the demo's database and keys were for this run only

@@ -15,6 +15,12 @@ pseudonym.key  0600    the 32-byte HMAC key of :func:`~mohtasib.ledger.pseudonym
 
 Secret files are created exclusively (never overwritten) with mode 0600, and a secret
 file that the group or others may read is refused when loaded, as OpenSSH does.
+
+Keys are replaced by :mod:`mohtasib.ledger._keyring` (``mohtasib ledger rotate-key``, or
+the portal's ``/admin/keys``), which adds ``keyring.json`` (the public history of every
+key) and ``retired/`` (keys taken out of use) to the same directory. A signer rotation
+that stopped half-way leaves ``log.skey.new``; :func:`load_keys` then refuses to guess
+and says what to do.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ VERIFIER_FILE = "log.vkey"
 OVERSIGHT_PRIVATE_FILE = "oversight.key"
 OVERSIGHT_PUBLIC_FILE = "oversight.pub"
 PSEUDONYM_FILE = "pseudonym.key"
+#: The next signer key while a rotation is under way (``_keyring.rotate_signer``).
+PENDING_SIGNER_FILE = "log.skey.new"
 
 
 def write_secret(path: Path, text: str) -> None:
@@ -143,6 +151,9 @@ def create_keys(directory: str | os.PathLike[str], *, origin: str) -> LedgerKeys
     _write_public(
         path / OVERSIGHT_PUBLIC_FILE, base64.b64encode(bytes(oversight.public_key)).decode() + "\n"
     )
+    from mohtasib.ledger._keyring import start_history
+
+    start_history(path)
     return load_keys(path)
 
 
@@ -151,6 +162,13 @@ def load_keys(directory: str | os.PathLike[str]) -> LedgerKeys:
     path = Path(directory)
     if not path.is_dir():
         raise ConfigError("key directory does not exist", path=str(path))
+    if (path / PENDING_SIGNER_FILE).exists():
+        raise ConfigError(
+            "a signer key rotation stopped half-way: if log.skey exists, delete log.skey.new "
+            "and rotate again; if not, rename log.skey.new to log.skey and log.vkey to match "
+            "(docs/how-to/rotate-ledger-keys.md)",
+            path=str(path / PENDING_SIGNER_FILE),
+        )
     signer = None
     if (path / SIGNER_FILE).exists():
         signer = NoteSigner.from_skey(read_secret(path / SIGNER_FILE))
@@ -160,10 +178,17 @@ def load_keys(directory: str | os.PathLike[str]) -> LedgerKeys:
         private = _b64(private_file, read_secret(private_file), 32)
     public_file = path / OVERSIGHT_PUBLIC_FILE
     pseudonym_file = path / PSEUDONYM_FILE
+    verifier_key = _read_public(path / VERIFIER_FILE)
+    if signer is not None and signer.verifier().vkey != verifier_key:
+        raise ConfigError(
+            f"log.vkey does not match log.skey (key ID {signer.key_id.hex()}); restore the "
+            "pair from retired/ (docs/how-to/rotate-ledger-keys.md)",
+            path=str(path / VERIFIER_FILE),
+        )
     return LedgerKeys(
         directory=path,
         signer=signer,
-        verifier_key=_read_public(path / VERIFIER_FILE),
+        verifier_key=verifier_key,
         oversight_public_key=_b64(public_file, _read_public(public_file), 32),
         oversight_private_key=private,
         pseudonym_key=_b64(pseudonym_file, read_secret(pseudonym_file), 16, exact=False),

@@ -1,10 +1,11 @@
 """Ledger statistics from files: the database, key files and checkpoint note a report names.
 
 :func:`period_statistics` is what the audit configuration's ``ledger`` section
-runs: it opens the store, reads the oversight body's private key (from a key
-directory or its own file), opens the signed checkpoint note with the log's
-verifier key, calls :func:`~mohtasib.ledger.ledger_statistics` and records the
-inputs (with the note's SHA-256) and parameters in the result.
+runs: it opens the store, reads the oversight body's private keys (from a key
+directory, every one it holds in use or retired, or from one key file), opens
+the signed checkpoint note with the log's verifier keys (in use and retired),
+calls :func:`~mohtasib.ledger.ledger_statistics` and records the inputs (with
+the note's SHA-256) and parameters in the result.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from urllib.parse import urlsplit
 
 from mohtasib.errors import ConfigError, InputError
 from mohtasib.io import sha256_file
-from mohtasib.ledger._keys import load_keys, load_oversight_key
+from mohtasib.ledger._keyring import Keyring, KeyringOpener
+from mohtasib.ledger._keys import load_oversight_key
 from mohtasib.ledger._note import NoteVerifier
 from mohtasib.ledger._statistics import LedgerStatistics, ledger_statistics
 from mohtasib.ledger._store import open_store
@@ -36,24 +38,32 @@ def _read(path: Path) -> str:
         raise InputError(f"cannot read: {exc}", source=str(path)) from None
 
 
-def _private_key(keys: _PathLike | None, private_key: _PathLike | None) -> bytes | None:
+def _private_key(
+    keys: _PathLike | None, private_key: _PathLike | None
+) -> bytes | KeyringOpener | None:
+    """The file's key, or every oversight private key of the key directory (rotations)."""
     if private_key is not None:
         return load_oversight_key(private_key)
     if keys is None:
         return None
-    found = load_keys(keys).oversight_private_key
+    found = Keyring.load(keys).opener()
     if found is None:
-        raise ConfigError("the key directory holds no oversight.key", path=os.fspath(keys))
+        raise ConfigError(
+            "the key directory holds no oversight private key (oversight.key or retired/)",
+            path=os.fspath(keys),
+        )
     return found
 
 
-def _verifier(vkey: _PathLike | None, keys: _PathLike | None) -> NoteVerifier | None:
+def _verifier(
+    vkey: _PathLike | None, keys: _PathLike | None
+) -> NoteVerifier | list[NoteVerifier] | None:
     if vkey is not None:
         path = Path(vkey)
         text = _read(path).strip() if path.is_file() else os.fspath(vkey)
         return NoteVerifier.from_vkey(text)
-    if keys is not None:
-        return NoteVerifier.from_vkey(load_keys(keys).verifier_key)
+    if keys is not None:  # the key in use and every retired one (docs: rotate-ledger-keys)
+        return Keyring.load(keys).verifiers()
     return None
 
 
@@ -88,8 +98,9 @@ def period_statistics(
     start, end
         The audit period, timezone-aware.
     keys
-        A key directory (``ledger init``); its ``oversight.key`` opens the bodies and
-        its ``log.vkey`` verifies the checkpoint when ``vkey`` is not given.
+        A key directory (``ledger init``); its oversight private keys (``oversight.key``
+        and retired ones) open the bodies, and its verifier keys (``log.vkey`` and
+        retired ones) verify the checkpoint when ``vkey`` is not given.
     private_key
         The oversight body's ``oversight.key`` file (mode 0600), instead of ``keys``.
     checkpoint

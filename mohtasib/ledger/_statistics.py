@@ -29,14 +29,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nacl.public import PrivateKey
 
-from mohtasib.errors import InputError, MohtasibError
+from mohtasib.errors import InputError, MohtasibError, VerificationError
 from mohtasib.ledger._audit import AuditFinding, audit_log
 from mohtasib.ledger._bundles import open_checkpoint
+from mohtasib.ledger._keyring import KeyringOpener, open_checkpoint_any
 from mohtasib.ledger._note import NoteVerifier
 from mohtasib.ledger._records import AccessRecord
 from mohtasib.ledger._sealing import BodyOpener, LeafView, parse_leaf
@@ -136,8 +137,9 @@ class LedgerStatistics:
 
     ``by_action``, ``by_system`` and ``by_authority`` are empty unless the bodies
     were opened (``bodies_opened``). ``body_mismatches`` counts bodies that did not
-    open or did not match their leaf's commitment, ``malformed_leaves`` leaves of
-    neither kind; both are findings.
+    open or did not match their leaf's commitment (except, with a keyring, bodies
+    the rotation history says were sealed to a key not held here: those are only
+    ``not_opened``), ``malformed_leaves`` leaves of neither kind; both are findings.
     """
 
     start: str
@@ -195,6 +197,11 @@ class LedgerStatistics:
         }
 
 
+def _opened_but_differs(exc: VerificationError) -> bool:
+    """Whether a body opened but did not match its leaf (not: no key here opens it)."""
+    return "does not match" in str(exc)
+
+
 class _Tally:
     def __init__(self, start: dt.datetime, end: dt.datetime, opener: BodyOpener | None) -> None:
         self.start, self.end, self.opener = start, end, opener
@@ -209,6 +216,15 @@ class _Tally:
             return None
         try:
             return AccessRecord.from_json(self.opener.open(row.body, commitment))
+        except VerificationError as exc:
+            if (
+                isinstance(self.opener, KeyringOpener)
+                and not _opened_but_differs(exc)
+                and self.opener.holds_key_for(row.index) is False
+            ):
+                return None  # sealed to a key this server does not hold (after a rotation)
+            self.body_mismatches += 1
+            return None
         except MohtasibError:
             self.body_mismatches += 1
             return None
@@ -291,7 +307,7 @@ def _retention(
 def _check(
     store: LedgerStore,
     checkpoint: str | tuple[int, bytes],
-    verifier: NoteVerifier | None,
+    verifier: NoteVerifier | Sequence[NoteVerifier] | None,
     log_size: int,
 ) -> CheckpointCheck:
     origin = None
@@ -299,7 +315,10 @@ def _check(
         if verifier is None:
             raise InputError("a signed checkpoint needs the log's verifier key", column="verifier")
         try:
-            parsed = open_checkpoint(checkpoint, verifier)
+            if isinstance(verifier, NoteVerifier):
+                parsed = open_checkpoint(checkpoint, verifier)
+            else:  # a log's current and retired keys (after a rotation)
+                parsed = open_checkpoint_any(checkpoint, verifier)
         except MohtasibError as exc:
             finding = AuditFinding("forged_checkpoint", f"checkpoint 0: {exc}", None, 0)
             return CheckpointCheck(None, None, None, False, (finding,), 0)
@@ -322,9 +341,9 @@ def ledger_statistics(
     *,
     start: dt.datetime,
     end: dt.datetime,
-    private_key: bytes | PrivateKey | None = None,
+    private_key: bytes | PrivateKey | BodyOpener | None = None,
     checkpoint: str | tuple[int, bytes] | None = None,
-    verifier: NoteVerifier | None = None,
+    verifier: NoteVerifier | Sequence[NoteVerifier] | None = None,
     retention_periods: Mapping[str, dt.timedelta] | None = None,
     retention_grace: dt.timedelta = dt.timedelta(0),
 ) -> LedgerStatistics:
@@ -337,13 +356,18 @@ def ledger_statistics(
     start, end
         The audit period, timezone-aware; requires ``start < end``.
     private_key
-        The oversight body's X25519 private key; when given, bodies are opened
-        and counted by action, system and legal-authority type.
+        The oversight body's X25519 private key, or an opener over several
+        (:class:`~mohtasib.ledger.KeyringOpener`, for a log whose oversight key was
+        rotated); when given, bodies are opened and counted by action, system and
+        legal-authority type. With a keyring opener, a body that the rotation
+        history says was sealed to a key not held here counts as not opened; any
+        other body that does not open is a mismatch (a finding).
     checkpoint
         A signed C2SP checkpoint note (then ``verifier`` is required) or a
         ``(size, root)`` pair; the log is audited against it.
     verifier
-        The log's note verifier (:class:`~mohtasib.ledger.NoteVerifier`).
+        The log's note verifier (:class:`~mohtasib.ledger.NoteVerifier`), or its
+        current and retired verifiers (any of them may have signed ``checkpoint``).
     retention_periods
         Retention period per retention class; when given, retention compliance is
         judged as of ``end``.
@@ -354,7 +378,12 @@ def ledger_statistics(
     start, end = _aware(start, "start"), _aware(end, "end")
     if not start < end:
         raise InputError(f"start {start.isoformat()} is not before end {end.isoformat()}")
-    tally = _Tally(start, end, None if private_key is None else BodyOpener(private_key))
+    opener = (
+        private_key
+        if private_key is None or isinstance(private_key, BodyOpener)
+        else BodyOpener(private_key)
+    )
+    tally = _Tally(start, end, opener)
     size = store.size()
     accesses: list[_Kept] = []
     tombstoned: dict[int, str | None] = {}

@@ -17,6 +17,13 @@ This follows the checks of C2SP ``tlog-witness`` (https://c2sp.org/tlog-witness)
 without its HTTP layer. The first checkpoint of a log has nothing to be
 consistent with; it is accepted only with ``trust_first=True`` (trust on first
 use, an explicit decision by the operator).
+
+Key rotation (:mod:`mohtasib.ledger._keyring`): the witness remembers, per origin,
+the log key it trusts. A checkpoint signed by another key of the same name is
+accepted only through a *handover*: the new checkpoint, or the last one the witness
+stored, must also carry a valid signature by the trusted key. The new key then
+becomes the trusted one and the old key is remembered as retired; a retired key is
+never trusted again, so a leaked old key cannot take the log back.
 """
 
 from __future__ import annotations
@@ -128,7 +135,8 @@ class Witness:
             Consistency proof from the stored checkpoint's size to the new one
             (empty when the sizes are equal, or for a first checkpoint).
         log
-            The log's public key.
+            The log's public key. When it is not the key this witness trusts for the
+            origin, the note is accepted only as a handover (module docstring).
         origin
             The origin line the checkpoint must carry; defaults to ``log.name``.
         trust_first
@@ -145,8 +153,9 @@ class Witness:
             On a rollback or a fork; the message shows both checkpoints.
         VerificationError
             On a bad log signature, a malformed checkpoint, another origin, an
-            unknown log without ``trust_first``, or a consistency proof that does
-            not verify (RootMismatch when it leads to another root).
+            unknown log without ``trust_first``, a new log key without a handover
+            (or a retired one), or a consistency proof that does not verify
+            (RootMismatch when it leads to another root).
         """
         with self._lock:
             text, _ = open_note(note, [log])
@@ -158,14 +167,50 @@ class Witness:
                 raise VerificationError("checkpoint of size 0 does not carry the empty-tree root")
             logs = self._load()
             entry = logs.get(new.origin)
+            retired: list[str] = []
             if entry is None:
                 self._check_first(new, proof, trust_first=trust_first)
             else:
+                retired = self._check_key(entry, note, log)
                 self._check_consistent(Checkpoint.from_text(entry["checkpoint"]), new, proof)
             cosigned = append_signatures(note, [self.signer])
-            logs[new.origin] = {"checkpoint": new.to_text(), "note": note}
+            logs[new.origin] = {
+                "checkpoint": new.to_text(),
+                "note": note,
+                "vkey": log.vkey,
+                "retired_vkeys": retired,
+            }
             self._save(logs)
             return cosigned
+
+    @staticmethod
+    def _check_key(entry: dict[str, Any], note: str, log: NoteVerifier) -> list[str]:
+        """The retired keys after accepting ``note`` from ``log`` (module docstring).
+
+        A state written before keys were remembered trusts the key it is given.
+        """
+        trusted_vkey = entry.get("vkey", log.vkey)
+        retired = list(entry.get("retired_vkeys", []))
+        if log.vkey == trusted_vkey:
+            return retired
+        if log.vkey in retired:
+            raise VerificationError(
+                f"checkpoint is signed by key {log.name}+{log.key_id.hex()}, which this "
+                "witness saw retired; a retired key is never trusted again"
+            )
+        trusted = NoteVerifier.from_vkey(trusted_vkey)
+        for signed in (note, entry["note"]):
+            try:
+                open_note(signed, [trusted])
+                open_note(signed, [log])
+            except VerificationError:
+                continue
+            return [*retired, trusted_vkey]
+        raise VerificationError(
+            f"checkpoint is signed by key {log.name}+{log.key_id.hex()}; this witness trusts "
+            f"{trusted.name}+{trusted.key_id.hex()} for this log, and takes a new key only "
+            "from a handover checkpoint signed by both"
+        )
 
     @staticmethod
     def _check_first(new: Checkpoint, proof: Sequence[bytes], *, trust_first: bool) -> None:

@@ -12,7 +12,9 @@ that the access ledger's leaves keep their two documented kinds.
 Leaf data: ``b"mohtasib-admin-v1\n"`` + canonical JSON ``{"action", "actor",
 "subject", "time", "v": 1}``, where ``actor`` and ``subject`` are pseudonyms of
 staff user names under the ledger's pseudonym key (HMAC-SHA256): the log shows
-what was done and when, and only the key's holder can tell by whom.
+what was done and when, and only the key's holder can tell by whom. A key rotation
+(``key_rotate_signer``, ``key_rotate_oversight``) adds ``"detail"``: the old and new
+key IDs or fingerprints, in clear (public facts, never a secret).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ import json
 import re
 import threading
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mohtasib.errors import ConfigError
 from mohtasib.ledger import (
@@ -50,6 +54,8 @@ ADMIN_ACTIONS = (
     "token_revoke",
     "report_publish",
     "ledger_read",
+    "key_rotate_signer",
+    "key_rotate_oversight",
 )
 SIGNER_FILE = "admin-log.skey"
 _SCHEMA = "mohtasib_admin_log"
@@ -105,17 +111,24 @@ class AdminLog:
         """The verifier key of this log's checkpoints (publish it)."""
         return self.signer.verifier().vkey
 
-    def append(self, actor: str, action: str, subject: str) -> int:
-        """Append one action; return its index once committed, with a new checkpoint."""
+    def append(
+        self, actor: str, action: str, subject: str, detail: Mapping[str, str] | None = None
+    ) -> int:
+        """Append one action; return its index once committed, with a new checkpoint.
+
+        ``detail`` (key rotations) is stored in clear: public facts only.
+        """
         if action not in ADMIN_ACTIONS:
             raise ConfigError(f"got {action!r}; want one of {list(ADMIN_ACTIONS)}", key="action")
-        body = {
+        body: dict[str, Any] = {
             "action": action,
             "actor": pseudonymise(actor, self._key),
             "subject": pseudonymise(subject, self._key),
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "v": 1,
         }
+        if detail:
+            body["detail"] = dict(detail)
         data = ADMIN_PREFIX + json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         with self._lock:
             size = self.store.size()

@@ -18,6 +18,7 @@ from mohtasib.errors import (
 )
 from mohtasib.ledger import StoreConflict
 from mohtasib.server._api import api_router
+from mohtasib.server._keys_admin import keys_router
 from mohtasib.server._ledger_api import ledger_router
 from mohtasib.server._pages import pages_router
 from mohtasib.server._portal import Denied, LangMiddleware, Portal, RequestLog
@@ -90,6 +91,7 @@ def build_app(settings: ServerSettings) -> FastAPI:
     pages = pages_router(portal)
     app.state.page_routes = pages.routes  # the HTML routes, for the access tests
     app.include_router(pages)
+    app.include_router(keys_router(portal))  # /admin/keys, /ledger/verifiers.txt
     app.mount("/static", StaticFiles(packages=[("mohtasib.server", "static")]), name="static")
     app.add_middleware(RequestLog)
     app.add_middleware(LangMiddleware)

@@ -12,6 +12,12 @@
   uses the *double-submit cookie* pattern of the same cheat sheet.
 * Sign-in is rate limited per client address and per user name (a sliding window,
   :class:`RateLimiter`); a refused attempt is answered 429 before any hash is checked.
+  The client address is the TCP peer, or, when the peer is one of the settings'
+  ``trusted_proxies``, the rightmost address of ``X-Forwarded-For`` that is not a
+  trusted proxy (:func:`client_address`, the "rightmost untrusted hop" rule of
+  MDN's *X-Forwarded-For* page, as nginx's ``real_ip_recursive`` applies it): a client
+  cannot spoof its address by sending the header itself. The limiter's memory is
+  per process: run one worker process, or rate limit sign-in at the proxy too.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ import collections
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 import threading
 import time
+from collections.abc import Iterable, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -37,6 +45,7 @@ __all__ = [
     "Accounts",
     "RateLimiter",
     "Session",
+    "client_address",
     "csrf_matches",
     "new_token",
 ]
@@ -67,14 +76,75 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
 
 
-class RateLimiter:
-    """At most ``limit`` events per key within ``window`` seconds (a sliding window)."""
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address from a hop: ``1.2.3.4``, ``1.2.3.4:80``, ``::1`` or ``[::1]:80``; else None."""
+    hop = text.strip()
+    if hop.startswith("["):
+        hop = hop[1:].partition("]")[0]
+    elif hop.count(":") == 1:
+        hop = hop.partition(":")[0]
+    try:
+        found = ipaddress.ip_address(hop)
+    except ValueError:
+        return None
+    if isinstance(found, ipaddress.IPv6Address) and found.ipv4_mapped is not None:
+        return found.ipv4_mapped
+    return found
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+
+def client_address(
+    peer: str | None,
+    forwarded_for: Iterable[str],
+    trusted: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> str:
+    """The address a request came from, believing ``X-Forwarded-For`` only from trusted proxies.
+
+    ``peer`` is the TCP peer; ``forwarded_for`` the values of every ``X-Forwarded-For``
+    header in order (each a comma-separated list that proxies append to). When the
+    peer is not in ``trusted`` the header is ignored. Otherwise the hops are read
+    from the right, skipping trusted proxies; the first one that is not trusted is
+    the client (a hop may carry a port, which is dropped). When every hop is trusted,
+    or the next hop is not an IP address (nothing a trusted proxy writes), the
+    leftmost trusted address read is the answer.
+    """
+    if peer is None:
+        return "unknown"
+    here = _address(peer)
+    if here is None or not any(here in net for net in trusted):
+        return peer
+    hops = [hop for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break
+        here = address
+        if not any(address in net for net in trusted):
+            break
+    return str(here)
+
+
+class RateLimiter:
+    """At most ``limit`` events per key within ``window`` seconds (a sliding window).
+
+    At most ``max_keys`` keys are remembered: past that, keys whose events have all
+    left the window are forgotten, then the least recently used ones (so a flood of
+    made-up user names cannot exhaust memory). State is per process (module docstring).
+    """
+
+    def __init__(self, limit: int = 5, window: float = 300.0, max_keys: int = 100_000) -> None:
         self.limit = limit
         self.window = window
+        self.max_keys = max_keys
         self._events: dict[str, collections.deque[float]] = {}
         self._lock = threading.Lock()
+
+    def _prune(self, moment: float) -> None:
+        """Forget expired keys, then the oldest ones, until at most ``max_keys`` remain."""
+        stale = [k for k, v in self._events.items() if not v or v[-1] <= moment - self.window]
+        for key in stale:
+            del self._events[key]
+        while len(self._events) > self.max_keys:
+            del self._events[next(iter(self._events))]
 
     def allowed(self, *keys: str, now: float | None = None) -> bool:
         """Whether every key is under its limit (nothing is recorded)."""
@@ -95,7 +165,11 @@ class RateLimiter:
         moment = time.monotonic() if now is None else now
         with self._lock:
             for key in keys:
-                self._events.setdefault(key, collections.deque()).append(moment)
+                events = self._events.pop(key, None) or collections.deque()
+                events.append(moment)
+                self._events[key] = events  # re-inserted: the dict stays in order of use
+            if len(self._events) > self.max_keys:
+                self._prune(moment)
 
     def reset(self, key: str) -> None:
         """Forget a key's events (after a successful sign-in)."""

@@ -5,14 +5,17 @@ keys, generated each time), one access policy per example system, a SQLite ledge
 holding SYNTHETIC accesses (fictional officers ``DEMO-OFFICER-nn``, fictional FIRs,
 targets pseudonymised from made-up plates; some denied by the policy), three demo
 accounts with random passwords, and, when given, the demo audit report
-(published). The register is the illustrative example cards of
-``examples/register`` (each card says it is not a real deployment).
+(published). The register is the illustrative example cards shipped in the
+package (:func:`demo_register_dir`, ``mohtasib/server/demo/register``: byte for byte
+the documented examples of ``examples/register``; each card says it is not a real
+deployment), so the demo runs from an installed package in any directory.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib.resources
 import random
 import secrets
 from pathlib import Path
@@ -23,7 +26,13 @@ from mohtasib.errors import ConfigError
 from mohtasib.ledger import AccessRecord, Ledger, create_keys, load_policy, open_store
 from mohtasib.server._settings import ServerSettings
 
-__all__ = ["DEMO_POLICIES", "DemoPortal", "build_demo", "load_demo_content"]
+__all__ = [
+    "DEMO_POLICIES",
+    "DemoPortal",
+    "build_demo",
+    "demo_register_dir",
+    "load_demo_content",
+]
 
 ORIGIN = "demo.mohtasib.invalid/portal-SYNTHETIC"
 _PKT = dt.timezone(dt.timedelta(hours=5))
@@ -66,6 +75,22 @@ class DemoPortal:
     settings: ServerSettings
     passwords: dict[str, str]
     directory: Path
+
+
+def demo_register_dir() -> Path:
+    """The directory of the illustrative system cards shipped in the package (package data).
+
+    Raises ConfigError when the package is installed in a form whose data files are
+    not a directory on disk (for example a zip), or was built without them.
+    """
+    found = importlib.resources.files("mohtasib.server") / "demo" / "register"
+    path = Path(str(found))
+    if not path.is_dir() or not any(path.glob("*.yaml")):
+        raise ConfigError(
+            "the demo register is not installed with the package; give --register-dir",
+            path=str(path),
+        )
+    return path
 
 
 def _allowed_authorities(system: str) -> list[str]:
@@ -149,7 +174,7 @@ def _synthetic_accesses(ledger: Ledger, count: int, seed: int) -> None:
 def build_demo(
     directory: str | Path,
     *,
-    register_dir: str | Path,
+    register_dir: str | Path | None = None,
     passwords: dict[str, str] | None = None,
     accesses: int = 60,
     seed: int = 2025,
@@ -158,7 +183,8 @@ def build_demo(
 
     ``passwords`` maps the demo accounts (``demo-admin``, ``demo-auditor``,
     ``DEMO-OFFICER-01``) to passwords; missing ones are random. The accounts are
-    created when the app starts (:func:`load_demo_content`).
+    created when the app starts (:func:`load_demo_content`). ``register_dir`` holds
+    the system cards to publish (None: the packaged ones, :func:`demo_register_dir`).
     """
     root = Path(directory)
     if root.exists() and any(root.iterdir()):
@@ -188,7 +214,7 @@ def build_demo(
         database_url=str(database),
         keys_dir=root / "keys",
         policies=tuple(policy_paths),
-        register_dir=Path(register_dir),
+        register_dir=demo_register_dir() if register_dir is None else Path(register_dir),
         cookie_secure=False,
     )
     return DemoPortal(settings, chosen, root)

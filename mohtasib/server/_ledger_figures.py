@@ -15,9 +15,16 @@ tombstone is read), or whose body does not open against its leaf. Without the
 oversight key nothing is attributed and the scorecards show the register's figures
 only. Retention is judged per system against the period its card publishes
 (``technical.retention.period_days``): an access whose record body is still stored
-after that period is a finding. A body deleted late cannot be attributed to its
-system (the deletion removed what named the system), so late deletions are judged
-only for the whole log (``mohtasib ledger stats --periods``); no checkpoint is checked.
+after that period is a finding, and so is a deletion later than the end of that
+period. A tombstone commits to its deletion time and to the index of the entry it
+deletes, but neither leaf names the system: that is only in the sealed body, which
+the deletion removed. So a deletion is attributed to its system when this server
+opened the body before the deletion (the body's committed system and access time,
+kept in memory since the figures were first computed, ``started``), and counted
+apart otherwise (``deletions.unattributed``: a portal started after a sweep cannot
+attribute that sweep's deletions; ``mohtasib ledger stats --periods`` judges them for
+the whole log). The stored ``retention_class`` column is not used: it is not
+committed by any leaf and names a class, not a system. No checkpoint is checked.
 
 The figures are computed when the portal opens and then incrementally: before the
 scorecards are served, entries appended since (by ``/requests/new``, ``POST
@@ -102,6 +109,12 @@ class LedgerFigures:
         self.unattributed = SystemCounts()
         self.body_missing = self.body_mismatches = self.malformed = 0
         self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        #: Since when deletions can be attributed (bodies read before their deletion).
+        self.started = self.as_of
+        #: Attributed deletions, per system: (the access's time, its tombstone's deletion time).
+        self.deletions: dict[str, list[tuple[dt.datetime, str | None]]] = {}
+        #: Tombstones of entries whose system this server never read.
+        self.deletions_unattributed = 0
         #: Attributed access entries: index -> (system, rule, authority, action, time).
         self._seen: dict[int, tuple[str, str | None, str, str, dt.datetime]] = {}
         self._lock = threading.Lock()
@@ -132,11 +145,15 @@ class LedgerFigures:
             return
         if view.tombstone_of is not None:
             seen = self._seen.pop(view.tombstone_of, None)
-            if seen is not None:  # its body is gone: no longer attributable
-                system, rule, authority, action, _ = seen
+            if seen is not None:  # its body is gone: no longer attributable as an access
+                system, rule, authority, action, accessed = seen
                 self.systems[system].add(rule, authority, action, -1)
                 self.unattributed.add(rule, None, None, 1)
                 self.body_missing += 1
+                # ... but its deletion is: the body was read before it was deleted.
+                self.deletions.setdefault(system, []).append((accessed, view.deleted_at))
+            else:
+                self.deletions_unattributed += 1
             return
         rule = None if view.allowed else view.rule
         record = None
@@ -164,11 +181,16 @@ class LedgerFigures:
             self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
     def retention(self, periods: Mapping[str, float]) -> dict[str, dict[str, Any]]:
-        """Per system with a period: accesses whose body is still stored after it, as of ``as_of``.
+        """Per system with a period: bodies kept past it and deletions after it, as of ``as_of``.
 
-        ``past_retention``, ``bodies_kept`` and ``not_tombstoned`` are the same count
-        here (an attributed access still has its body, hence no tombstone);
-        ``deleted_late`` is None: a deleted body no longer names its system.
+        The layout of :class:`mohtasib.ledger.RetentionCompliance` (grace 0), per
+        system. ``bodies_kept`` and ``not_tombstoned`` are the same count here (an
+        attributed access still has its body, hence no tombstone). Of the deletions
+        attributed to the system (module docstring), ``deleted_late`` counts those
+        whose tombstone's committed deletion time is after the access's committed
+        time plus the card's period; ``max_delay_days`` and ``mean_delay_days``
+        summarise the delays (negative: deleted before the period ended);
+        ``deletion_time_unknown`` counts tombstones of version 1, which carry no time.
         """
         now = dt.datetime.fromisoformat(self.as_of)
         kept: Counter[str] = Counter()
@@ -177,18 +199,32 @@ class LedgerFigures:
                 days = periods.get(system)
                 if days is not None and now - when > dt.timedelta(days=days):
                     kept[system] += 1
-        return {
-            system: {
+            deletions = {system: list(done) for system, done in self.deletions.items()}
+        out = {}
+        for system, days in periods.items():
+            period = dt.timedelta(days=days)
+            done = deletions.get(system, [])
+            delays = [dt.datetime.fromisoformat(at) - (when + period) for when, at in done if at]
+            late = sum(delay > dt.timedelta(0) for delay in delays)
+            due = sum(when + period <= now for when, _ in done)
+            day = dt.timedelta(days=1)
+            out[system] = {
                 "as_of": self.as_of,
                 "period_days": days,
-                "compliant": kept[system] == 0,
-                "past_retention": kept[system],
+                "compliant": kept[system] == 0 and late == 0,
+                "past_retention": kept[system] + due,
                 "bodies_kept": kept[system],
                 "not_tombstoned": kept[system],
-                "deleted_late": None,
+                "tombstoned": len(done),
+                "deleted_late": late,
+                "max_delay_days": max(delays) / day if delays else None,
+                "mean_delay_days": sum(delays, dt.timedelta(0)) / len(delays) / day
+                if delays
+                else None,
+                "deletion_time_unknown": len(done) - len(delays),
+                "grace_days": 0.0,
             }
-            for system, days in periods.items()
-        }
+        return out
 
     def statistics(
         self, systems: set[str], periods: Mapping[str, float] | None = None
@@ -231,4 +267,9 @@ class LedgerFigures:
             },
             "malformed_leaves": self.malformed,
             "unregistered_systems": outside,
+            "deletions": {
+                "attributed": sum(len(done) for done in self.deletions.values()),
+                "unattributed": self.deletions_unattributed,
+                "attributable_since": self.started,
+            },
         }

@@ -10,7 +10,12 @@ record bodies. Signed-in pages follow the access rule of :mod:`._portal`:
   (decrypted ledger entries, when the oversight key is on the server);
 * administrators: ``/admin/users`` (add, disable, enable) and ``/admin/tokens`` (issue
   and revoke API tokens, shown once and stored as SHA-256; the ledger's keys), each
-  change appended to the administrators' log.
+  change appended to the administrators' log; key rotation is ``/admin/keys``
+  (:mod:`._keys_admin`).
+
+Every page is in English and Urdu (:mod:`._i18n`): forms post to the page's own
+language, sign-in and sign-out keep it, and what a page says back is in that
+language; an InputError's field-by-field detail stays English after an Urdu lead.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the route annotations at runtime.
@@ -24,9 +29,24 @@ from starlette.datastructures import UploadFile
 
 from mohtasib.errors import InputError, MohtasibError
 from mohtasib.ledger import ACTIONS, AccessRecord, parse_leaf
-from mohtasib.server._auth import SESSION_COOKIE, USER_ROLES, Session, csrf_matches, new_token
+from mohtasib.server._auth import (
+    SESSION_COOKIE,
+    USER_ROLES,
+    Session,
+    client_address,
+    csrf_matches,
+    new_token,
+)
 from mohtasib.server._db import StoredReport
-from mohtasib.server._portal import LOGIN_CSRF_COOKIE, Denied, Portal, now_text, sha256_hex
+from mohtasib.server._i18n import rule_text, text
+from mohtasib.server._portal import (
+    LOGIN_CSRF_COOKIE,
+    Denied,
+    Portal,
+    lang_of,
+    now_text,
+    sha256_hex,
+)
 from mohtasib.server._settings import ROLES, hash_token
 
 __all__ = ["ENTRIES_PAGE", "pages_router", "store_report"]
@@ -36,8 +56,37 @@ ENTRIES_PAGE = 50
 _PKT = dt.timezone(dt.timedelta(hours=5), "PKT")
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _client(request: Request, portal: Portal) -> str:
+    """The client's address: ``X-Forwarded-For`` is believed from trusted proxies only."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for")
+    return client_address(peer, forwarded, portal.settings.trusted_proxies)
+
+
+def _say(request: Request, key: str, **params: object) -> str:
+    """Interface text ``key`` in the request's language, with ``params`` filled in."""
+    return text(key, lang_of(request)).format(**params)
+
+
+def _problem(
+    request: Request, key: str | None = None, detail: str = "", **params: object
+) -> dict[str, str]:
+    """What a page shows as an error: its text in the request's language, and a detail.
+
+    The detail (an InputError's message, naming the field) is English; on an Urdu
+    page it follows an Urdu lead (``form_invalid`` unless ``key`` is given).
+    """
+    if key is not None:
+        return {"text": _say(request, key, **params), "detail": detail}
+    if lang_of(request) == "en":
+        return {"text": detail, "detail": ""}
+    return {"text": _say(request, "form_invalid"), "detail": detail}
+
+
+def _in_lang(request: Request, path: str) -> str:
+    """``path`` in the request's language (``/ur/...`` for Urdu)."""
+    urdu = lang_of(request) == "ur" and not (path == "/ur" or path.startswith("/ur/"))
+    return f"/ur{path}" if urdu else path
 
 
 def _safe_next(target: str) -> str:
@@ -196,6 +245,7 @@ def _public_pages(router: APIRouter, portal: Portal) -> None:
                 "size": portal.ledger.ledger.size(),
                 "checkpoint": portal.ledger.latest_checkpoint(),
                 "vkey": portal.ledger.keys.verifier_key,
+                "retired_vkeys": portal.keyring.verifier_keys()[1:] if portal.keyring else [],
                 "checkpoint_url": "/api/ledger/checkpoint",
                 "proof_url": "/api/ledger/proofs/inclusion",
             },
@@ -217,9 +267,11 @@ def _public_pages(router: APIRouter, portal: Portal) -> None:
 def _sign_in_pages(router: APIRouter, portal: Portal) -> None:
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request, next: str = "/register") -> HTMLResponse:
-        return _login_form(request, next, error=None, status=200)
+        return _login_form(request, next, error_key=None, status=200)
 
-    def _login_form(request: Request, target: str, error: str | None, status: int) -> HTMLResponse:
+    def _login_form(
+        request: Request, target: str, error_key: str | None, status: int
+    ) -> HTMLResponse:
         token = new_token()
         response = portal.render(
             request,
@@ -227,7 +279,7 @@ def _sign_in_pages(router: APIRouter, portal: Portal) -> None:
             status=status,
             login_csrf=token,
             next=_safe_next(target),
-            error=error,
+            error=None if error_key is None else _problem(request, error_key),
         )
         response.set_cookie(
             LOGIN_CSRF_COOKIE,
@@ -235,7 +287,7 @@ def _sign_in_pages(router: APIRouter, portal: Portal) -> None:
             httponly=True,
             secure=portal.settings.cookie_secure,
             samesite="strict",
-            path="/login",
+            path=_in_lang(request, "/login"),  # where the form posts to
         )
         return response
 
@@ -248,18 +300,18 @@ def _sign_in_pages(router: APIRouter, portal: Portal) -> None:
             raise Denied(403, "the sign-in form's CSRF token is missing; reload the page")
         username, password = _field(form, "username"), form.get("password")
         target = _field(form, "next") or "/register"
-        keys = (f"ip:{_client(request)}", f"user:{username.casefold()}")
+        keys = (f"ip:{_client(request, portal)}", f"user:{username.casefold()[:64]}")
         if not portal.limiter.allowed(*keys):
-            return _login_form(request, target, "Too many failed sign-ins; wait and retry.", 429)
+            return _login_form(request, target, "login_limited", 429)
         user = None
         if username and isinstance(password, str) and password:
             user = portal.accounts.check_password(username, password)
         if user is None:
             portal.limiter.record(*keys)
-            return _login_form(request, target, "Wrong user name or password.", 401)
+            return _login_form(request, target, "login_wrong", 401)
         portal.limiter.reset(keys[1])
         token, _session = portal.accounts.open_session(user)
-        response = RedirectResponse(_safe_next(target), status_code=303)
+        response = RedirectResponse(_in_lang(request, _safe_next(target)), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             token,
@@ -268,14 +320,14 @@ def _sign_in_pages(router: APIRouter, portal: Portal) -> None:
             samesite="strict",
             max_age=8 * 3600,
         )
-        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path=_in_lang(request, "/login"))
         return response
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         session, _form = await portal.require_form(request, *USER_ROLES)
         portal.accounts.close_session(session)
-        response = RedirectResponse("/register", status_code=303)
+        response = RedirectResponse(_in_lang(request, "/register"), status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
 
@@ -285,6 +337,17 @@ def _officer_pages(router: APIRouter, portal: Portal) -> None:
         policies = sorted(portal.ledger.ledger.policies)
         return policies or [c.system_id for c in portal.register.cards]
 
+    def _actions(request: Request) -> list[tuple[str, str]]:
+        """(action, its label in the request's language); an action with no label shows its id."""
+        lang = lang_of(request)
+        out = []
+        for action in ACTIONS:
+            try:
+                out.append((action, text(f"action_{action}", lang)))
+            except KeyError:
+                out.append((action, action))
+        return out
+
     @router.get("/requests/new", response_class=HTMLResponse)
     def request_form(request: Request) -> HTMLResponse:
         session = portal.require(request, "officer")
@@ -293,7 +356,7 @@ def _officer_pages(router: APIRouter, portal: Portal) -> None:
             "request.html",
             session=session,
             systems=_systems(),
-            actions=ACTIONS,
+            actions=_actions(request),
             receipt=None,
             error=None,
         )
@@ -306,12 +369,13 @@ def _officer_pages(router: APIRouter, portal: Portal) -> None:
             record = _record(session, form, portal)
             done = portal.ledger.ledger.append(record)
         except InputError as exc:
-            error, status = str(exc), 422
+            error, status = _problem(request, detail=str(exc)), 422
         else:
             receipt = {
                 "index": done.index,
                 "decision": "allowed" if done.decision.allowed else "denied",
                 "rule": done.decision.rule,
+                "explanation": rule_text(done.decision.rule, lang_of(request)),
                 "reason": done.decision.reason,
             }
         return portal.render(
@@ -320,7 +384,7 @@ def _officer_pages(router: APIRouter, portal: Portal) -> None:
             status=status,
             session=session,
             systems=_systems(),
-            actions=ACTIONS,
+            actions=_actions(request),
             receipt=receipt,
             error=error,
         )
@@ -332,7 +396,7 @@ def _auditor_pages(router: APIRouter, portal: Portal) -> None:
         session: Session,
         status: int = 200,
         message: str | None = None,
-        error: str | None = None,
+        error: dict[str, str] | None = None,
     ) -> HTMLResponse:
         return portal.render(
             request,
@@ -355,14 +419,14 @@ def _auditor_pages(router: APIRouter, portal: Portal) -> None:
         limit = portal.settings.max_report_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit + 64 * 1024:
-            msg = f"the upload is {declared} bytes; a report may be at most {limit}"
+            msg = _problem(request, "upload_too_big", size=declared, limit=limit)
             return _auditor_page(request, session, 413, error=msg)
         session, form = await portal.require_form(request, "auditor")
         html = b""
         try:
             upload = form.get("report")
             if not isinstance(upload, UploadFile):
-                return _auditor_page(request, session, 422, error="choose a report file")
+                return _auditor_page(request, session, 422, error=_problem(request, "choose_file"))
             html = await upload.read(limit + 1)
             report = store_report(
                 portal,
@@ -374,11 +438,11 @@ def _auditor_pages(router: APIRouter, portal: Portal) -> None:
             )
         except InputError as exc:
             status = 413 if len(html) > limit else 422
-            return _auditor_page(request, session, status, error=str(exc))
+            return _auditor_page(request, session, status, error=_problem(request, detail=str(exc)))
         finally:
             await form.close()  # type: ignore[attr-defined]
-        state = "published" if report.published else "stored, not yet published"
-        message = f"Report {report.sha256} {state}."
+        state = "report_published" if report.published else "report_stored"
+        message = _say(request, state, sha256=report.sha256)
         return _auditor_page(request, session, 201, message=message)
 
     @router.post("/auditor/reports/{sha256}/publish", response_class=HTMLResponse)
@@ -388,7 +452,8 @@ def _auditor_pages(router: APIRouter, portal: Portal) -> None:
             raise Denied(404, "no report has this SHA-256")
         portal.db.publish_report(sha256)
         portal.admin_log.append(session.user.username, "report_publish", sha256)
-        return _auditor_page(request, session, message=f"Report {sha256} published.")
+        message = _say(request, "report_published", sha256=sha256)
+        return _auditor_page(request, session, message=message)
 
 
 def _entries_page(router: APIRouter, portal: Portal) -> None:
@@ -399,7 +464,7 @@ def _entries_page(router: APIRouter, portal: Portal) -> None:
         size = ledger.size()
         first = max(0, size - ENTRIES_PAGE) if start is None else max(0, min(start, size))
         end = min(size, first + ENTRIES_PAGE)
-        key = portal.ledger.keys.oversight_private_key
+        key = portal.opener  # every oversight private key here, current and retired
         if key is not None and end > first:  # reading sealed bodies is itself logged
             portal.admin_log.append(session.user.username, "ledger_read", f"{first}-{end}")
         entries = []
@@ -407,16 +472,20 @@ def _entries_page(router: APIRouter, portal: Portal) -> None:
             item: dict[str, Any] = {"index": row.index, "record": None, "note": "", "decision": ""}
             view = parse_leaf(row.leaf_data)
             if view.kind == "access":
-                item["decision"] = "allowed" if view.allowed else f"denied ({view.rule})"
+                item["decision"] = (
+                    _say(request, "entry_allowed")
+                    if view.allowed
+                    else _say(request, "entry_denied", rule=view.rule)
+                )
             else:
-                item["decision"] = view.kind
+                item["decision"] = _say(request, "entry_tombstone")
             if key is not None:
                 try:
-                    item["record"] = ledger.read_record(row.index, key).to_dict()
+                    item["record"] = key.read_record(ledger.store, row.index).to_dict()
                 except MohtasibError as exc:
                     item["note"] = str(exc)
             else:
-                item["note"] = "sealed"
+                item["note"] = _say(request, "sealed")
             entries.append(item)
         entries.reverse()
         return portal.render(
@@ -438,7 +507,7 @@ def _admin_pages(router: APIRouter, portal: Portal) -> None:
         session: Session,
         status: int = 200,
         message: str | None = None,
-        error: str | None = None,
+        error: dict[str, str] | None = None,
     ) -> HTMLResponse:
         return portal.render(
             request,
@@ -465,24 +534,25 @@ def _admin_pages(router: APIRouter, portal: Portal) -> None:
                 username, _field(form, "role"), password if isinstance(password, str) else ""
             )
         except InputError as exc:
-            return _users_page(request, session, 422, error=str(exc))
+            return _users_page(request, session, 422, error=_problem(request, detail=str(exc)))
         portal.admin_log.append(session.user.username, "user_create", username)
-        return _users_page(request, session, 201, message=f"User {username} added.")
+        message = _say(request, "user_added", username=username)
+        return _users_page(request, session, 201, message=message)
 
     @router.post("/admin/users/active", response_class=HTMLResponse)
     async def set_active(request: Request) -> HTMLResponse:
         session, form = await portal.require_form(request, "admin")
         username = _field(form, "username")
         if portal.db.user(username) is None:
-            return _users_page(request, session, 404, error="no such user")
+            return _users_page(request, session, 404, error=_problem(request, "no_such_user"))
         if username == session.user.username:
-            return _users_page(request, session, 422, error="you cannot disable yourself")
+            return _users_page(request, session, 422, error=_problem(request, "not_yourself"))
         active = _field(form, "active") == "1"
         portal.db.set_active(username, active)
         action = "user_enable" if active else "user_disable"
         portal.admin_log.append(session.user.username, action, username)
-        done = "enabled" if active else "disabled"
-        return _users_page(request, session, message=f"User {username} {done}.")
+        done = "user_enabled" if active else "user_disabled"
+        return _users_page(request, session, message=_say(request, done, username=username))
 
 
 def _token_pages(router: APIRouter, portal: Portal) -> None:
@@ -491,7 +561,7 @@ def _token_pages(router: APIRouter, portal: Portal) -> None:
         session: Session,
         status: int = 200,
         issued: str | None = None,
-        error: str | None = None,
+        error: dict[str, str] | None = None,
     ) -> HTMLResponse:
         return portal.render(
             request,
@@ -516,9 +586,10 @@ def _token_pages(router: APIRouter, portal: Portal) -> None:
         session, form = await portal.require_form(request, "admin")
         role, subject = _field(form, "role"), _field(form, "subject")
         if role not in ROLES:
-            return _tokens_page(request, session, 422, error=f"role: want one of {list(ROLES)}")
+            error = _problem(request, "bad_role", roles=list(ROLES))
+            return _tokens_page(request, session, 422, error=error)
         if not subject or len(subject) > 100:
-            return _tokens_page(request, session, 422, error="subject: want 1 to 100 characters")
+            return _tokens_page(request, session, 422, error=_problem(request, "bad_subject"))
         token = new_token()
         digest = hash_token(token)
         portal.db.add_token(digest, role, subject, now_text())
@@ -530,7 +601,7 @@ def _token_pages(router: APIRouter, portal: Portal) -> None:
         session, form = await portal.require_form(request, "admin")
         digest = _field(form, "sha256")
         if not any(t[0] == digest for t in portal.db.tokens()):
-            return _tokens_page(request, session, 404, error="no such token")
+            return _tokens_page(request, session, 404, error=_problem(request, "no_such_token"))
         portal.db.revoke_token(digest)
         portal.admin_log.append(session.user.username, "token_revoke", digest)
         return _tokens_page(request, session)

@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mohtasib import __version__
+from mohtasib.ledger import Keyring, KeyringOpener
 from mohtasib.register import city_scorecards
 from mohtasib.server._admin_log import AdminLog
 from mohtasib.server._auth import SESSION_COOKIE, Accounts, RateLimiter, Session, csrf_matches
@@ -70,6 +71,10 @@ class Portal:
     scorecards: list[dict[str, Any]] | None = None
     #: What the scorecards' ledger figures cover (:meth:`LedgerFigures.coverage`).
     scorecards_ledger: dict[str, Any] | None = None
+    #: The ledger's keys in use and retired, and an opener over every oversight private
+    #: key on the server (None: none here); replaced on a key rotation (``/admin/keys``).
+    keyring: Keyring | None = None
+    opener: KeyringOpener | None = None
     _refreshing: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     @classmethod
@@ -94,6 +99,10 @@ class Portal:
             templates=templates,
             figures=LedgerFigures(ledger.ledger.store, ledger.keys.oversight_private_key),
         )
+        portal.keyring = Keyring.load(settings.keys_dir)
+        portal.opener = portal.keyring.opener()
+        if portal.opener is not None:  # also opens bodies sealed to retired oversight keys
+            portal.figures.opener = portal.opener
         portal.refresh_scorecards()
         ledger.issued = portal.issued_token
         return portal
@@ -148,7 +157,8 @@ class Portal:
         if session is None:
             if request.method == "GET" and not request.url.path.startswith("/api/"):
                 target = urllib.parse.quote(request.url.path, safe="/")
-                raise Denied(303, "sign in first", f"/login?next={target}")
+                login = "/ur/login" if lang_of(request) == "ur" else "/login"
+                raise Denied(303, "sign in first", f"{login}?next={target}")
             raise Denied(401, "sign in first")
         if session.user.role not in roles:
             raise Denied(403, f"this page is for the role(s) {', '.join(roles)}")

@@ -7,6 +7,7 @@ environment wins; explicit arguments win over both)::
     keys_dir: /etc/mohtasib/ledger-keys            # MOHTASIB_LEDGER_KEYS
     policies: [/etc/mohtasib/psca-anpr.yaml]
     register_dir: /etc/mohtasib/register           # MOHTASIB_REGISTER_DIR; system cards
+    trusted_proxies: [127.0.0.1, 10.0.0.0/8]       # MOHTASIB_TRUSTED_PROXIES="a,b"; default none
     tokens:                                        # MOHTASIB_API_TOKENS
       - {role: officer, subject: INSP-1234, sha256: <64 hex>}
       - {role: system, subject: psca-lahore-anpr, sha256: <64 hex>}
@@ -15,13 +16,17 @@ environment wins; explicit arguments win over both)::
 hashes of tokens are configured, never the tokens (:func:`hash_token` makes one).
 An ``officer`` token's subject is the officer's id, which becomes the record's
 requester; a ``system`` token's subject is the register's system id, the only
-system it may record accesses for. Nothing here has a default.
+system it may record accesses for. ``trusted_proxies`` lists the addresses or
+networks (CIDR) of the reverse proxies in front of the portal whose
+``X-Forwarded-For`` header is believed (:func:`~mohtasib.server._auth.client_address`);
+with none, the header is ignored. Nothing here has a default.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -32,12 +37,22 @@ import yaml
 
 from mohtasib.errors import ConfigError
 
-__all__ = ["ROLES", "ApiToken", "ServerSettings", "hash_token", "load_settings"]
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "IPNetwork",
+    "ServerSettings",
+    "hash_token",
+    "load_settings",
+    "parse_networks",
+]
 
 #: Roles an API token can carry.
 ROLES: tuple[str, ...] = ("officer", "system")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_KEYS = {"database_url", "keys_dir", "policies", "register_dir", "tokens"}
+_KEYS = {"database_url", "keys_dir", "policies", "register_dir", "tokens", "trusted_proxies"}
+#: An address or network of a trusted proxy.
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: Largest audit report an auditor may upload, in bytes (20 MiB).
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 
@@ -71,7 +86,8 @@ class ServerSettings:
     ``register_dir`` holds the system cards the portal publishes (None: an empty
     register); ``cookie_secure`` sets the session cookie's ``Secure`` flag, which only
     a demo served over plain HTTP on loopback turns off; ``max_report_bytes`` caps an
-    uploaded audit report.
+    uploaded audit report; ``trusted_proxies`` are the networks of the reverse proxies
+    whose ``X-Forwarded-For`` is believed (empty: the header is ignored).
     """
 
     database_url: str
@@ -81,12 +97,14 @@ class ServerSettings:
     register_dir: Path | None = None
     cookie_secure: bool = True
     max_report_bytes: int = MAX_REPORT_BYTES
+    trusted_proxies: tuple[IPNetwork, ...] = ()
 
     def __repr__(self) -> str:  # token hashes are not secrets, but keep logs short
         return (
             f"ServerSettings(database_url={self.database_url!r}, keys_dir={str(self.keys_dir)!r}, "
             f"tokens={len(self.tokens)}, policies={[str(p) for p in self.policies]}, "
-            f"register_dir={None if self.register_dir is None else str(self.register_dir)!r})"
+            f"register_dir={None if self.register_dir is None else str(self.register_dir)!r}, "
+            f"trusted_proxies={[str(n) for n in self.trusted_proxies]})"
         )
 
 
@@ -109,6 +127,35 @@ def _tokens_from_file(value: object, path: str) -> list[ApiToken]:
             raise ConfigError("want {role, subject, sha256}", path=path, key="tokens")
         out.append(ApiToken(str(item["sha256"]), str(item["role"]), str(item["subject"])))
     return out
+
+
+def parse_networks(
+    values: Sequence[object], *, key: str, path: str | None = None
+) -> tuple[IPNetwork, ...]:
+    """Addresses or CIDR networks (``10.0.0.0/8``, ``::1``); ConfigError names the bad one."""
+    out = []
+    for value in values:
+        try:
+            out.append(ipaddress.ip_network(str(value).strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"got {value!r}; want an IP address or a CIDR network such as 10.0.0.0/8",
+                path=path,
+                key=key,
+            ) from None
+    return tuple(out)
+
+
+def _proxies(
+    env: Mapping[str, str], data: Mapping[str, Any], where: str | None
+) -> tuple[IPNetwork, ...]:
+    if env.get("MOHTASIB_TRUSTED_PROXIES"):
+        parts = [p for p in env["MOHTASIB_TRUSTED_PROXIES"].split(",") if p.strip()]
+        return parse_networks(parts, key="MOHTASIB_TRUSTED_PROXIES")
+    listed = data.get("trusted_proxies") or []
+    if not isinstance(listed, list):
+        raise ConfigError("want a list of addresses or networks", path=where, key="trusted_proxies")
+    return parse_networks(listed, key="trusted_proxies", path=where)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -158,10 +205,12 @@ def load_settings(
     if not isinstance(listed, list | tuple):
         raise ConfigError("want a list of policy files", path=where, key="policies")
     cards = register_dir or env.get("MOHTASIB_REGISTER_DIR") or data.get("register_dir")
+    proxies = _proxies(env, data, where)
     return ServerSettings(
         database_url=str(url),
         keys_dir=Path(keys),
         tokens=tuple(tokens),
         policies=tuple(Path(p) for p in listed),
         register_dir=Path(cards) if cards else None,
+        trusted_proxies=proxies,
     )
