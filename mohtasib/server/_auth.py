@@ -10,14 +10,18 @@
   form of a signed-in page carries the session's CSRF token, compared in constant
   time (:func:`hmac.compare_digest`). The sign-in form, which has no session yet,
   uses the *double-submit cookie* pattern of the same cheat sheet.
-* Sign-in is rate limited per client address and per user name (a sliding window,
-  :class:`RateLimiter`); a refused attempt is answered 429 before any hash is checked.
+* Sign-in is rate limited per client address and per user name; a refused attempt is
+  answered 429 before any hash is checked. :class:`SharedRateLimiter` (what the portal
+  uses) keeps the counts in the portal database, so every worker process and server of
+  one database shares them and a restart keeps them; :class:`RateLimiter` keeps them in
+  one process (a sliding window). Both count an attempt *before* the password is
+  checked (:meth:`SharedRateLimiter.acquire`, one atomic statement per key) and take it
+  back when the password was right, so concurrent attempts cannot overshoot the limit.
   The client address is the TCP peer, or, when the peer is one of the settings'
   ``trusted_proxies``, the rightmost address of ``X-Forwarded-For`` that is not a
   trusted proxy (:func:`client_address`, the "rightmost untrusted hop" rule of
   MDN's *X-Forwarded-For* page, as nginx's ``real_ip_recursive`` applies it): a client
-  cannot spoof its address by sending the header itself. The limiter's memory is
-  per process: run one worker process, or rate limit sign-in at the proxy too.
+  cannot spoof its address by sending the header itself.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -45,6 +49,7 @@ __all__ = [
     "Accounts",
     "RateLimiter",
     "Session",
+    "SharedRateLimiter",
     "client_address",
     "csrf_matches",
     "new_token",
@@ -164,17 +169,101 @@ class RateLimiter:
         """Record one event (a failed sign-in) against every key."""
         moment = time.monotonic() if now is None else now
         with self._lock:
-            for key in keys:
-                events = self._events.pop(key, None) or collections.deque()
-                events.append(moment)
-                self._events[key] = events  # re-inserted: the dict stays in order of use
-            if len(self._events) > self.max_keys:
-                self._prune(moment)
+            self._record(keys, moment)
+
+    def _record(self, keys: Sequence[str], moment: float) -> None:
+        for key in keys:
+            events = self._events.pop(key, None) or collections.deque()
+            events.append(moment)
+            self._events[key] = events  # re-inserted: the dict stays in order of use
+        if len(self._events) > self.max_keys:
+            self._prune(moment)
 
     def reset(self, key: str) -> None:
         """Forget a key's events (after a successful sign-in)."""
         with self._lock:
             self._events.pop(key, None)
+
+    def acquire(self, *keys: str, now: float | None = None) -> bool:
+        """Count one attempt against every key if all are under their limit (atomically).
+
+        False, and nothing counted, when a key is at its limit. The attempt stays counted
+        (a failed sign-in) unless :meth:`release` takes it back.
+        """
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            for key in keys:
+                events = self._events.get(key)
+                while events and events[0] <= moment - self.window:
+                    events.popleft()
+                if events is not None and len(events) >= self.limit:
+                    return False
+            self._record(keys, moment)
+        return True
+
+    def release(self, key: str) -> None:
+        """Take back ``key``'s latest attempt (one that succeeded)."""
+        with self._lock:
+            events = self._events.get(key)
+            if events:
+                events.pop()
+
+
+class SharedRateLimiter:
+    """At most ``limit`` attempts per key in a window of ``window`` seconds, in the database.
+
+    The counts live in the portal database (``portal_login_limits``), so every worker
+    process and every server of that database shares them, and a restart keeps them.
+    A key's window starts at its first attempt after the previous window ended (a
+    fixed window per key, not a sliding one: at most ``limit`` attempts per window, so
+    at most ``2 * limit`` in any ``window`` seconds straddling two windows).
+
+    :meth:`acquire` counts the attempt first, with one atomic
+    ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per key (SQLite serialises
+    writers; PostgreSQL locks the row), and refuses it when a count passes the limit
+    (taking the counts back): so attempts running at the same time in several
+    processes never get past the limit together, which a read-then-write check
+    would allow. A successful sign-in takes its attempt back (:meth:`release`).
+    Times are the wall clock (``time.time``), the one clock processes share; windows
+    that have ended are deleted at most once per window.
+    """
+
+    def __init__(
+        self,
+        db: PortalDB,
+        limit: int = 5,
+        window: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._expired_at = float("-inf")
+
+    def acquire(self, *keys: str, now: float | None = None) -> bool:
+        """Count one attempt against every key; False (nothing counted) if one is past its limit."""
+        moment = self.clock() if now is None else now
+        if moment - self._expired_at >= self.window:
+            self._expired_at = moment
+            self.db.expire_attempts(moment - self.window)
+        counted: list[str] = []
+        for key in keys:
+            count = self.db.count_attempt(key, moment, self.window)
+            counted.append(key)
+            if count > self.limit:
+                for done in counted:
+                    self.db.uncount_attempt(done)
+                return False
+        return True
+
+    def release(self, key: str) -> None:
+        """Take back one attempt of ``key`` (a sign-in that succeeded)."""
+        self.db.uncount_attempt(key)
+
+    def reset(self, key: str) -> None:
+        """Forget a key's attempts (the account's, after a successful sign-in)."""
+        self.db.clear_attempts(key)
 
 
 class Session:

@@ -1,10 +1,23 @@
-"""The portal's own tables (users, sessions, reports, API tokens) on SQLite or PostgreSQL.
+"""The portal's own tables (users, sessions, reports, API tokens, ...) on SQLite or PostgreSQL.
 
 They live in the ledger's database (the same ``database_url``: a SQLite path or a
 ``postgresql://`` URL) under a ``portal_`` prefix; the ledger's tables are never
 touched. Passwords are stored only as Argon2 hashes, session and API tokens only
 as SHA-256 hashes (a stolen database opens no session). Every driver error becomes a
 :class:`~mohtasib.errors.StorageError` naming the database, never the driver's own.
+
+Tables are created when missing (``CREATE TABLE IF NOT EXISTS``), so a database made
+by an earlier version gains the newer ones on the next start; none is ever altered.
+
+* ``portal_record_systems``: for each ledger entry whose sealed body the scorecards'
+  figures opened, its index, its system and its committed access time, and nothing
+  else (no target, officer, authority or purpose). A retention sweep deletes the body
+  and its tombstone names only the index, so this is what lets a restarted portal still
+  attribute the deletion to a system (:mod:`._ledger_figures`). ``portal_figures_state``
+  keeps since when the figures have been read (``attributable_since``).
+* ``portal_login_limits``: the sign-in rate limiter's counters, shared by every worker
+  process of the database (:class:`~mohtasib.server._auth.RateLimiter`): a key (``ip:``
+  address or ``user:`` account name), the start of its window and its attempts in it.
 """
 
 from __future__ import annotations
@@ -33,7 +46,16 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS portal_tokens (
         sha256 TEXT PRIMARY KEY, role TEXT NOT NULL, subject TEXT NOT NULL,
         created_at TEXT NOT NULL, revoked INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS portal_record_systems (
+        entry_index BIGINT PRIMARY KEY, system_id TEXT NOT NULL, record_time TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS portal_figures_state (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS portal_login_limits (
+        limit_key TEXT PRIMARY KEY, window_start DOUBLE PRECISION NOT NULL,
+        attempts INTEGER NOT NULL)""",
 )
+#: Rows per statement when many are written or looked up at once.
+_CHUNK = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,6 +153,36 @@ class PortalDB:
                     ) from None
                 raise
         return [tuple(row) for row in rows]
+
+    def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many rows in a single transaction."""
+        if not rows:
+            return
+        if self._postgres:
+            sql = sql.replace("?", "%s")
+        with self._lock:
+            try:
+                if self._postgres:
+                    with self._conn.transaction(), self._conn.cursor() as cursor:
+                        cursor.executemany(sql, [tuple(row) for row in rows])
+                else:
+                    self._conn.execute("BEGIN")
+                    try:
+                        self._conn.executemany(sql, [tuple(row) for row in rows])
+                    except BaseException:
+                        self._conn.execute("ROLLBACK")
+                        raise
+                    self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StorageError(
+                    f"portal query failed: {exc}", database=_safe(self.url)
+                ) from None
+            except Exception as exc:
+                if type(exc).__module__.startswith("psycopg"):
+                    raise StorageError(
+                        f"portal query failed: {type(exc).__name__}", database=_safe(self.url)
+                    ) from None
+                raise
 
     # users
     def add_user(self, user: User) -> None:
@@ -273,6 +325,81 @@ class PortalDB:
     def revoke_token(self, sha256: str) -> None:
         """Revoke a token (kept, marked revoked)."""
         self._execute("UPDATE portal_tokens SET revoked = 1 WHERE sha256 = ?", (sha256,))
+
+    # what the scorecards' figures read: entry index -> (system, record time), nothing else
+    def remember_records(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Store ``(entry index, system id, record time)`` of opened bodies (kept if known)."""
+        for first in range(0, len(rows), _CHUNK):
+            self._execute_many(
+                "INSERT INTO portal_record_systems VALUES (?, ?, ?) "
+                "ON CONFLICT (entry_index) DO NOTHING",
+                rows[first : first + _CHUNK],
+            )
+
+    def remembered_records(self, indexes: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """``index -> (system id, record time)`` for those of ``indexes`` stored."""
+        found: dict[int, tuple[str, str]] = {}
+        wanted = sorted(set(indexes))
+        for first in range(0, len(wanted), _CHUNK):
+            chunk = wanted[first : first + _CHUNK]
+            rows = self._execute(
+                "SELECT entry_index, system_id, record_time FROM portal_record_systems "
+                f"WHERE entry_index IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({int(i): (str(system), str(when)) for i, system, when in rows})
+        return found
+
+    def last_remembered_record(self) -> int:
+        """The highest entry index stored by :meth:`remember_records` (-1: none)."""
+        rows = self._execute("SELECT MAX(entry_index) FROM portal_record_systems", ())
+        return -1 if not rows or rows[0][0] is None else int(rows[0][0])
+
+    def figures_state(self, name: str, default: str) -> str:
+        """A stored value of the figures' state; ``default`` is stored first if there is none."""
+        self._execute(
+            "INSERT INTO portal_figures_state VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, default),
+        )
+        rows = self._execute("SELECT value FROM portal_figures_state WHERE name = ?", (name,))
+        return str(rows[0][0])
+
+    # the sign-in rate limiter's counters (shared by every process of this database)
+    def count_attempt(self, key: str, now: float, window: float) -> int:
+        """Add one attempt to ``key``'s window and return its count, atomically.
+
+        A window starts at the first attempt after the previous one ended; an attempt
+        at or after ``window_start + window`` starts a new window with count 1. One
+        ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement, so concurrent
+        processes never lose an increment (SQLite serialises writers; PostgreSQL locks
+        the row).
+        """
+        rows = self._execute(
+            "INSERT INTO portal_login_limits VALUES (?, ?, 1) "
+            "ON CONFLICT (limit_key) DO UPDATE SET "
+            "attempts = CASE WHEN portal_login_limits.window_start <= ? THEN 1 "
+            "ELSE portal_login_limits.attempts + 1 END, "
+            "window_start = CASE WHEN portal_login_limits.window_start <= ? THEN ? "
+            "ELSE portal_login_limits.window_start END RETURNING attempts",
+            (key, now, now - window, now - window, now),
+        )
+        return int(rows[0][0])
+
+    def uncount_attempt(self, key: str) -> None:
+        """Take back one attempt of ``key`` (one that turned out not to count)."""
+        self._execute(
+            "UPDATE portal_login_limits SET attempts = attempts - 1 "
+            "WHERE limit_key = ? AND attempts > 0",
+            (key,),
+        )
+
+    def clear_attempts(self, key: str) -> None:
+        """Forget ``key``'s attempts."""
+        self._execute("DELETE FROM portal_login_limits WHERE limit_key = ?", (key,))
+
+    def expire_attempts(self, before: float) -> None:
+        """Drop every window that started before ``before`` (it has ended)."""
+        self._execute("DELETE FROM portal_login_limits WHERE window_start < ?", (before,))
 
     def close(self) -> None:
         """Close the connection."""

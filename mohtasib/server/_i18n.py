@@ -93,13 +93,25 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "as_of": {"en": "as of", "ur": "بتاریخ"},
     "unattributed": {
+        "en": "Accesses that cannot be attributed to a system",
+        "ur": "رسائیاں جو کسی نظام سے منسوب نہیں کی جا سکتیں",
+    },
+    "unattributed_missing": {
+        "en": "record body deleted by retention",
+        "ur": "ریکارڈ مدت پوری ہونے پر حذف",
+    },
+    "unattributed_mismatch": {
+        "en": "record body not matching its leaf (a finding)",
+        "ur": "ریکارڈ اپنے لیف سے مطابقت نہیں رکھتا (ایک بے ضابطگی)",
+    },
+    "unattributed_elsewhere": {
         "en": (
-            "Accesses that cannot be attributed to a system (record body deleted by retention "
-            "or not matching its leaf)"
+            "sealed to an oversight key not held by this server (after a key rotation; "
+            "the oversight body opens these with its own key)"
         ),
         "ur": (
-            "رسائیاں جو کسی نظام سے منسوب نہیں کی جا سکتیں (ریکارڈ مدت پوری ہونے پر حذف، "
-            "یا اپنے لیف سے مطابقت نہیں رکھتا)"
+            "نگران ادارے کی ایسی کلید پر مہر شدہ جو اس سرور پر نہیں (کلید بدلنے کے بعد؛ "
+            "نگران ادارہ انہیں اپنی کلید سے کھولتا ہے)"
         ),
     },
     "unregistered": {
@@ -346,13 +358,17 @@ _SIGNED_IN: dict[str, dict[str, str]] = {
     },
     "keys_note": {
         "en": (
-            "Signing and oversight keys live in the key directory and are never shown or "
-            "changed from this page. They are made with:"
+            "Signing and oversight keys live in the key directory and are never shown on this "
+            "page; they are listed, and rotated, on the key page:"
         ),
         "ur": (
-            "دستخط اور نگرانی کی کلیدیں کلیدوں کی ڈائریکٹری میں رہتی ہیں اور اس صفحے پر نہ "
-            "دکھائی جاتی ہیں نہ بدلی جاتی ہیں۔ یہ اس کمانڈ سے بنتی ہیں:"
+            "دستخط اور نگرانی کی کلیدیں کلیدوں کی ڈائریکٹری میں رہتی ہیں اور اس صفحے پر نہیں "
+            "دکھائی جاتیں؛ انہیں کلیدوں کے صفحے پر دیکھا اور بدلا جاتا ہے:"
         ),
+    },
+    "keys_made_with": {
+        "en": "A new key directory is made with:",
+        "ur": "کلیدوں کی نئی ڈائریکٹری اس کمانڈ سے بنتی ہے:",
     },
     "bad_role": {"en": "role: want one of {roles}", "ur": "کردار: ان میں سے ایک چنیں: {roles}"},
     "bad_subject": {

@@ -11,20 +11,28 @@ type and by action, per system).
 
 What cannot be attributed is counted apart, never guessed: an access whose body is
 gone (deleted by retention; its tombstone removes it from its system once the
-tombstone is read), or whose body does not open against its leaf. Without the
-oversight key nothing is attributed and the scorecards show the register's figures
-only. Retention is judged per system against the period its card publishes
+tombstone is read), whose body does not open against its leaf (a finding,
+``body_mismatches``), or whose body was sealed to an oversight key whose private half
+is not on this server (``sealed_elsewhere``: after a rotation to a key the oversight
+body keeps offline, which :meth:`mohtasib.ledger.KeyringOpener.holds_key_for` tells
+from the rotation history in ``keyring.json``; not a finding). A body that opens with
+a key here but does not match its leaf stays a mismatch whatever the history says.
+Without the oversight key nothing is attributed and the scorecards show the register's
+figures only. Retention is judged per system against the period its card publishes
 (``technical.retention.period_days``): an access whose record body is still stored
 after that period is a finding, and so is a deletion later than the end of that
 period. A tombstone commits to its deletion time and to the index of the entry it
 deletes, but neither leaf names the system: that is only in the sealed body, which
-the deletion removed. So a deletion is attributed to its system when this server
-opened the body before the deletion (the body's committed system and access time,
-kept in memory since the figures were first computed, ``started``), and counted
-apart otherwise (``deletions.unattributed``: a portal started after a sweep cannot
-attribute that sweep's deletions; ``mohtasib ledger stats --periods`` judges them for
-the whole log). The stored ``retention_class`` column is not used: it is not
-committed by any leaf and names a class, not a system. No checkpoint is checked.
+the deletion removed. So a deletion is attributed to its system when a portal of this
+database opened the body before the deletion, and counted apart otherwise
+(``deletions.unattributed``: a record appended and swept while no portal was reading
+cannot be attributed; ``mohtasib ledger stats --periods`` judges it for the whole log).
+What was read is kept in the portal database (``portal_record_systems``: the entry's
+index, its system and its committed access time, nothing else), so a restarted portal
+still attributes deletions of records read before it stopped; ``started``
+(``attributable_since``) is when the first portal of that database began reading. The
+stored ``retention_class`` column is not used: it is not committed by any leaf and
+names a class, not a system. No checkpoint is checked.
 
 The figures are computed when the portal opens and then incrementally: before the
 scorecards are served, entries appended since (by ``/requests/new``, ``POST
@@ -40,10 +48,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from mohtasib.errors import MohtasibError
-from mohtasib.ledger import AccessRecord, parse_leaf
+from mohtasib.errors import MohtasibError, VerificationError
+from mohtasib.ledger import AccessRecord, KeyringOpener, LeafView, parse_leaf
 from mohtasib.ledger._sealing import BodyOpener
 from mohtasib.ledger._store import LedgerStore
+from mohtasib.server._db import PortalDB
 
 __all__ = ["LedgerFigures", "SystemCounts"]
 
@@ -98,19 +107,33 @@ class LedgerFigures:
     store
         The portal's ledger store (read only).
     private_key
-        The oversight body's X25519 private key; None: nothing can be attributed.
+        The oversight body's X25519 private key; None: nothing can be attributed. The
+        portal replaces :attr:`opener` with a :class:`~mohtasib.ledger.KeyringOpener`
+        over every oversight private key on the server.
+    memory
+        The portal database, where what was read is kept (``portal_record_systems``);
+        None: in this object only, lost when the process ends.
     """
 
-    def __init__(self, store: LedgerStore, private_key: bytes | None) -> None:
+    def __init__(
+        self, store: LedgerStore, private_key: bytes | None, memory: PortalDB | None = None
+    ) -> None:
         self.store = store
-        self.opener = None if private_key is None else BodyOpener(private_key)
+        self.opener: BodyOpener | None = None if private_key is None else BodyOpener(private_key)
+        self.memory = memory
         self.size = 0
         self.systems: dict[str, SystemCounts] = {}
         self.unattributed = SystemCounts()
         self.body_missing = self.body_mismatches = self.malformed = 0
+        #: Bodies sealed to an oversight key whose private half is not on this server.
+        self.sealed_elsewhere = 0
         self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         #: Since when deletions can be attributed (bodies read before their deletion).
-        self.started = self.as_of
+        self.started = (
+            self.as_of if memory is None else memory.figures_state("attributable_since", self.as_of)
+        )
+        #: Entries up to this index were already kept in ``memory`` when this object began.
+        self._kept = -1 if memory is None else memory.last_remembered_record()
         #: Attributed deletions, per system: (the access's time, its tombstone's deletion time).
         self.deletions: dict[str, list[tuple[dt.datetime, str | None]]] = {}
         #: Tombstones of entries whose system this server never read.
@@ -131,42 +154,78 @@ class LedgerFigures:
             if size <= self.size:
                 return False
             for first in range(self.size, size, _PAGE):
-                for row in self.store.entries(first, min(size, first + _PAGE)):
-                    self._add(row.index, row.leaf_data, row.body)
+                self._add_page(self.store.entries(first, min(size, first + _PAGE)))
             self.size = size
             self.as_of = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             return True
 
-    def _add(self, index: int, leaf: bytes, body: bytes | None) -> None:
-        try:
-            view = parse_leaf(leaf)
-        except MohtasibError:
-            self.malformed += 1
-            return
-        if view.tombstone_of is not None:
-            seen = self._seen.pop(view.tombstone_of, None)
-            if seen is not None:  # its body is gone: no longer attributable as an access
-                system, rule, authority, action, accessed = seen
-                self.systems[system].add(rule, authority, action, -1)
-                self.unattributed.add(rule, None, None, 1)
-                self.body_missing += 1
-                # ... but its deletion is: the body was read before it was deleted.
-                self.deletions.setdefault(system, []).append((accessed, view.deleted_at))
+    def _add_page(self, rows: Any) -> None:
+        """Add one page of entries; keep what was opened in ``memory`` (one transaction)."""
+        views: list[tuple[int, LeafView | None, bytes | None]] = []
+        for row in rows:
+            try:
+                views.append((row.index, parse_leaf(row.leaf_data), row.body))
+            except MohtasibError:
+                views.append((row.index, None, None))
+        kept: dict[int, tuple[str, str]] = {}
+        if self.memory is not None:  # tombstones of entries not read by this process
+            wanted = [
+                view.tombstone_of
+                for _, view, _ in views
+                if view is not None
+                and view.tombstone_of is not None
+                and view.tombstone_of not in self._seen
+            ]
+            kept = self.memory.remembered_records(wanted) if wanted else {}
+        opened: list[tuple[int, str, str]] = []
+        for index, view, body in views:
+            if view is None:
+                self.malformed += 1
+            elif view.tombstone_of is not None:
+                self._tombstone(view, kept)
             else:
-                self.deletions_unattributed += 1
-            return
+                record = self._access(index, view, body)
+                if record is not None and index > self._kept:
+                    opened.append((index, record.system, record.time.isoformat()))
+        if self.memory is not None and opened:
+            self.memory.remember_records(opened)
+
+    def _tombstone(self, view: LeafView, kept: Mapping[int, tuple[str, str]]) -> None:
+        assert view.tombstone_of is not None
+        seen = self._seen.pop(view.tombstone_of, None)
+        if seen is not None:  # its body is gone: no longer attributable as an access
+            system, rule, authority, action, accessed = seen
+            self.systems[system].add(rule, authority, action, -1)
+            self.unattributed.add(rule, None, None, 1)
+            self.body_missing += 1
+            # ... but its deletion is: the body was read before it was deleted.
+            self.deletions.setdefault(system, []).append((accessed, view.deleted_at))
+        elif view.tombstone_of in kept:  # read by an earlier run, before the deletion
+            # (the access itself was counted unattributed, body missing, when read now)
+            system, when = kept[view.tombstone_of]
+            accessed = dt.datetime.fromisoformat(when)
+            self.deletions.setdefault(system, []).append((accessed, view.deleted_at))
+        else:
+            self.deletions_unattributed += 1
+
+    def _access(self, index: int, view: LeafView, body: bytes | None) -> AccessRecord | None:
         rule = None if view.allowed else view.rule
         record = None
         if self.opener is not None and body is not None and view.commitment is not None:
             try:
                 record = AccessRecord.from_json(self.opener.open(body, view.commitment))
+            except VerificationError as exc:
+                if self._sealed_elsewhere(index, exc):
+                    self.sealed_elsewhere += 1
+                else:
+                    self.body_mismatches += 1
             except MohtasibError:
                 self.body_mismatches += 1
         elif self.opener is not None:
             self.body_missing += 1
         if record is None:
             self.unattributed.add(rule, None, None, 1)
-            return
+            return None
         kind = "none" if record.legal_authority is None else record.legal_authority.kind
         counts = self.systems.setdefault(record.system, SystemCounts())
         counts.add(rule, kind, record.action, 1)
@@ -174,6 +233,20 @@ class LedgerFigures:
         counts.first = when if counts.first is None else min(counts.first, when)
         counts.last = when if counts.last is None else max(counts.last, when)
         self._seen[index] = (record.system, rule, kind, record.action, record.time)
+        return record
+
+    def _sealed_elsewhere(self, index: int, exc: VerificationError) -> bool:
+        """Whether a body no key here opens was sealed to a key this server does not hold.
+
+        Only a :class:`~mohtasib.ledger.KeyringOpener` knows the rotation history; a
+        body that opened with a key here but does not match its leaf is a finding
+        whatever the history says (the test of ``mohtasib ledger stats``).
+        """
+        return (
+            isinstance(self.opener, KeyringOpener)
+            and "does not match" not in str(exc)
+            and self.opener.holds_key_for(index) is False
+        )
 
     def touch(self) -> None:
         """Move ``as_of`` to now (retention is judged as of that time)."""
@@ -264,6 +337,7 @@ class LedgerFigures:
                 },
                 "body_missing": self.body_missing,
                 "body_mismatches": self.body_mismatches,
+                "sealed_elsewhere": self.sealed_elsewhere,
             },
             "malformed_leaves": self.malformed,
             "unregistered_systems": outside,

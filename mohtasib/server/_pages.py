@@ -301,14 +301,14 @@ def _sign_in_pages(router: APIRouter, portal: Portal) -> None:
         username, password = _field(form, "username"), form.get("password")
         target = _field(form, "next") or "/register"
         keys = (f"ip:{_client(request, portal)}", f"user:{username.casefold()[:64]}")
-        if not portal.limiter.allowed(*keys):
+        if not portal.limiter.acquire(*keys):  # counted now; taken back if it succeeds
             return _login_form(request, target, "login_limited", 429)
         user = None
         if username and isinstance(password, str) and password:
             user = portal.accounts.check_password(username, password)
         if user is None:
-            portal.limiter.record(*keys)
-            return _login_form(request, target, "login_wrong", 401)
+            return _login_form(request, target, "login_wrong", 401)  # stays counted
+        portal.limiter.release(keys[0])
         portal.limiter.reset(keys[1])
         token, _session = portal.accounts.open_session(user)
         response = RedirectResponse(_in_lang(request, _safe_next(target)), status_code=303)

@@ -22,13 +22,21 @@ from typing import Any
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mohtasib import __version__
 from mohtasib.ledger import Keyring, KeyringOpener
 from mohtasib.register import city_scorecards
 from mohtasib.server._admin_log import AdminLog
-from mohtasib.server._auth import SESSION_COOKIE, Accounts, RateLimiter, Session, csrf_matches
+from mohtasib.server._auth import (
+    SESSION_COOKIE,
+    Accounts,
+    RateLimiter,
+    Session,
+    SharedRateLimiter,
+    csrf_matches,
+)
 from mohtasib.server._content import Register, load_register
 from mohtasib.server._db import PortalDB
 from mohtasib.server._i18n import LANGUAGES, text
@@ -36,7 +44,14 @@ from mohtasib.server._ledger_api import LedgerService
 from mohtasib.server._ledger_figures import LedgerFigures
 from mohtasib.server._settings import ApiToken, ServerSettings
 
-__all__ = ["LOGIN_CSRF_COOKIE", "Denied", "LangMiddleware", "Portal", "RequestLog"]
+__all__ = [
+    "LOGIN_CSRF_COOKIE",
+    "Denied",
+    "LangMiddleware",
+    "Portal",
+    "RequestLog",
+    "switch_target",
+]
 
 #: Cookie of the double-submit CSRF token of the sign-in form.
 LOGIN_CSRF_COOKIE = "mohtasib_login_csrf"
@@ -65,7 +80,8 @@ class Portal:
     accounts: Accounts
     register: Register
     admin_log: AdminLog
-    limiter: RateLimiter
+    #: The sign-in limiter: shared through the database (per process in some tests).
+    limiter: SharedRateLimiter | RateLimiter
     templates: jinja2.Environment
     figures: LedgerFigures
     scorecards: list[dict[str, Any]] | None = None
@@ -95,9 +111,11 @@ class Portal:
             accounts=Accounts(db),
             register=register,
             admin_log=AdminLog(settings.database_url, ledger.keys),
-            limiter=RateLimiter(),
+            limiter=SharedRateLimiter(db),
             templates=templates,
-            figures=LedgerFigures(ledger.ledger.store, ledger.keys.oversight_private_key),
+            figures=LedgerFigures(
+                ledger.ledger.store, ledger.keys.oversight_private_key, memory=db
+            ),
         )
         portal.keyring = Keyring.load(settings.keys_dir)
         portal.opener = portal.keyring.opener()
@@ -181,9 +199,11 @@ class Portal:
     ) -> HTMLResponse:
         """Render a template in the request's language."""
         lang = lang_of(request)
-        path = request.url.path
+        path = switch_target(request)
         other = "en" if lang == "ur" else "ur"
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        if path != request.url.path:
+            query = []  # the query belonged to another route
         switch_path = f"/ur{path}" if other == "ur" else path
         switch = switch_path + ("?" + urllib.parse.urlencode(query) if query else "")
 
@@ -203,6 +223,30 @@ class Portal:
         values.update(context)
         html = self.templates.get_template(name).render(**values)
         return HTMLResponse(html, status_code=status)
+
+
+def switch_target(request: Request) -> str:
+    """The page the language switch leads to: one a ``GET`` can open (not a POST-only path).
+
+    A page rendered for a ``GET`` switches to itself. A page rendered for another
+    method (a form's answer, such as ``POST /admin/keys/signer``) switches to the same
+    path when it also answers ``GET`` (``/requests/new``, ``/admin/users``), or else to
+    the nearest enclosing path that does (``/admin/keys`` for ``/admin/keys/signer``,
+    ``/auditor/reports`` for ``/auditor/reports/{sha256}/publish``); ``/register`` when
+    none does.
+    """
+    path: str = request.url.path
+    if request.method in ("GET", "HEAD"):
+        return path
+    app = request.scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", [])
+    candidate = path.rstrip("/")
+    while candidate:
+        scope = {"type": "http", "method": "GET", "path": candidate, "root_path": "", "headers": []}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            return candidate
+        candidate = candidate.rpartition("/")[0]
+    return "/register"
 
 
 def lang_of(request: Request) -> str:
