@@ -238,8 +238,7 @@ def _index_page(views: list[dict[str, Any]]) -> str:
 
 
 def _city_file(city: str) -> str:
-    slug = "-".join("".join(c if c.isalnum() else " " for c in city.lower()).split())
-    return f"city-{slug or 'unnamed'}.html"
+    return f"city-{lib.city_slug(city)}.html"
 
 
 def _figure(value: Any) -> str:

@@ -25,7 +25,7 @@ from mohtasib.register._cards import (
     public_view,
     validate_card,
 )
-from mohtasib.register._scorecards import CityScorecard, SystemScore, city_scorecards
+from mohtasib.register._scorecards import CityScorecard, SystemScore, city_scorecards, city_slug
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,6 +39,7 @@ __all__ = [
     "assess",
     "card_schema",
     "city_scorecards",
+    "city_slug",
     "load_card",
     "load_questionnaire",
     "public_view",

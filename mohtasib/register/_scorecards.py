@@ -24,7 +24,7 @@ from typing import Any
 from mohtasib.errors import InputError
 from mohtasib.register._cards import SystemCard, public_view
 
-__all__ = ["CityScorecard", "SystemScore", "city_scorecards"]
+__all__ = ["CityScorecard", "SystemScore", "city_scorecards", "city_slug"]
 
 #: Keys a ledger-statistics mapping must carry (the layout of LedgerStatistics.to_dict()).
 _LEDGER_KEYS = ("start", "end", "accesses", "allowed", "denied", "denied_by_rule", "by_authority")
@@ -91,6 +91,17 @@ class SystemScore:
             "ledger": None if self.ledger is None else dict(self.ledger),
             "not_reported": list(self.not_reported),
         }
+
+
+def city_slug(city: str) -> str:
+    """The city's name as a path segment: lower case, runs of other characters as one ``-``.
+
+    Used for the page per city of the static export (``city-<slug>.html``) and the
+    portal (``/scorecards/<slug>``); letters of any script are kept (``Lahore`` →
+    ``lahore``, ``Dera Ismail Khan`` → ``dera-ismail-khan``); ``unnamed`` when nothing is left.
+    """
+    slug = "-".join("".join(c if c.isalnum() else " " for c in city.lower()).split())
+    return slug or "unnamed"
 
 
 @dataclass(frozen=True)

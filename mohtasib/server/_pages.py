@@ -29,6 +29,7 @@ from starlette.datastructures import UploadFile
 
 from mohtasib.errors import InputError, MohtasibError
 from mohtasib.ledger import ACTIONS, AccessRecord, parse_leaf
+from mohtasib.register import city_slug
 from mohtasib.server._auth import (
     SESSION_COOKIE,
     USER_ROLES,
@@ -213,7 +214,25 @@ def _public_pages(router: APIRouter, portal: Portal) -> None:
         if scorecards is None:
             raise Denied(404, "this register has no city scorecards")
         return portal.render(
-            request, "scorecards.html", scorecards=scorecards, coverage=portal.scorecards_ledger
+            request,
+            "scorecards.html",
+            scorecards=scorecards,
+            coverage=portal.scorecards_ledger,
+            city=None,
+        )
+
+    @router.get("/scorecards/{slug}", response_class=HTMLResponse)
+    async def city_page(request: Request, slug: str) -> HTMLResponse:
+        scorecards = portal.refresh_scorecards()
+        found = [c for c in scorecards or [] if city_slug(str(c["city"])) == slug]
+        if not found:
+            raise Denied(404, f"no city scorecard {slug!r} in this register")
+        return portal.render(
+            request,
+            "scorecards.html",
+            scorecards=found,
+            coverage=portal.scorecards_ledger,
+            city=found[0]["city"],
         )
 
     @router.get("/reports", response_class=HTMLResponse)

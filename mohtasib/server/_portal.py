@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mohtasib import __version__
 from mohtasib.ledger import Keyring, KeyringOpener
-from mohtasib.register import city_scorecards
+from mohtasib.register import city_scorecards, city_slug
 from mohtasib.server._admin_log import AdminLog
 from mohtasib.server._auth import (
     SESSION_COOKIE,
@@ -104,6 +104,7 @@ class Portal:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
+        templates.filters["city_slug"] = city_slug
         portal = cls(
             settings=settings,
             ledger=ledger,

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from mohtasib.ledger import parse_leaf, retention_sweep
+from mohtasib.register import city_slug
 from mohtasib.server import create_app
 from mohtasib.server._demo import build_demo
 from mohtasib.server._ledger_figures import LedgerFigures
@@ -184,3 +185,32 @@ def test_without_the_oversight_key_no_access_is_attributed(tmp_path: Path) -> No
             assert "The oversight key is not on this server" in client.get("/scorecards").text
     finally:
         app.state.portal.close()
+
+
+def test_each_city_has_its_own_scorecard_page(client: TestClient) -> None:
+    cities = [c["city"] for c in client.get("/api/scorecards").json()["scorecards"]]
+    assert len(cities) >= 5
+    index = client.get("/scorecards").text
+    for city in cities:
+        slug = city_slug(city)
+        assert f'href="/scorecards/{slug}"' in index
+        page = client.get(f"/scorecards/{slug}")
+        assert page.status_code == 200
+        assert f"<h1>{city}</h1>" in page.text
+        assert page.text.count('class="scorecard"') == 1  # this city only
+        others = [c for c in cities if c != city]
+        assert not any(f'id="city-{c.lower()}"' in page.text for c in others)
+    urdu = client.get(f"/ur/scorecards/{city_slug(cities[0])}")
+    assert urdu.status_code == 200 and 'dir="rtl"' in urdu.text
+    assert f'href="/ur/scorecards/{city_slug(cities[0])}"' not in urdu.text  # no self link
+    assert 'href="/ur/scorecards"' in urdu.text
+    missing = client.get("/scorecards/atlantis")
+    assert missing.status_code == 404 and "atlantis" in missing.text
+
+
+def test_city_slugs_keep_letters_of_any_script() -> None:
+    assert city_slug("Lahore") == "lahore"
+    assert city_slug("Dera Ismail Khan") == "dera-ismail-khan"
+    assert city_slug("  D.I. Khan ") == "d-i-khan"
+    assert city_slug("لاہور") == "لاہور"
+    assert city_slug("—") == "unnamed"
