@@ -92,6 +92,8 @@ from mohtasib.ledger._retention import (
     retention_sweep,
 )
 from mohtasib.ledger._sealing import (
+    BodyMismatch,
+    BodyNotOpened,
     LeafView,
     parse_leaf,
 )
@@ -136,6 +138,8 @@ __all__ = [
     "EMPTY_ROOT",
     "AccessRecord",
     "AuditFinding",
+    "BodyMismatch",
+    "BodyNotOpened",
     "Checkpoint",
     "CheckpointCheck",
     "ConsistencyBundle",

@@ -90,7 +90,7 @@ from mohtasib.ledger._keys import (
 )
 from mohtasib.ledger._note import NoteSigner, NoteVerifier, open_note, sign_note
 from mohtasib.ledger._records import AccessRecord
-from mohtasib.ledger._sealing import BodyOpener, parse_leaf
+from mohtasib.ledger._sealing import BodyMismatch, BodyNotOpened, BodyOpener, parse_leaf
 from mohtasib.ledger._store import LedgerStore
 from mohtasib.ledger._tree import root_hash
 
@@ -524,19 +524,20 @@ class KeyringOpener(BodyOpener):
     def open(self, sealed: bytes, expected: bytes) -> bytes:
         """Decrypt ``sealed`` with whichever key opens it; check it against ``expected``."""
         order = [self._last, *(i for i in range(len(self.openers)) if i != self._last)]
-        mismatch: VerificationError | None = None
+        mismatch: BodyMismatch | None = None
         for at in order:
             try:
                 body = self.openers[at].open(sealed, expected)
-            except VerificationError as exc:
-                if "does not match" in str(exc):
-                    mismatch = exc  # opened with this key, but not the committed record
+            except BodyMismatch as exc:
+                mismatch = exc  # opened with this key, but not the committed record
+                continue
+            except BodyNotOpened:
                 continue
             self._last = at
             return body
         if mismatch is not None:
             raise mismatch
-        raise VerificationError(
+        raise BodyNotOpened(
             "sealed body does not open with any oversight private key here; tried "
             f"{', '.join(self.fingerprints)} (it was sealed to another key)"
         )

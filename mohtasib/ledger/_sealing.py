@@ -53,6 +53,8 @@ from mohtasib.ledger.verify import leaf_hash
 __all__ = [
     "ACCESS_PREFIX",
     "TOMBSTONE_PREFIX",
+    "BodyMismatch",
+    "BodyNotOpened",
     "BodyOpener",
     "BodySealer",
     "LeafView",
@@ -244,6 +246,19 @@ def seal_body(canonical_json: bytes, public_key: bytes | PublicKey) -> tuple[byt
     return BodySealer(public_key).seal(canonical_json)
 
 
+class BodyNotOpened(VerificationError):
+    """A sealed body does not open with the private key(s) given.
+
+    Either it was sealed to another key (for example before an oversight-key
+    rotation) or its ciphertext was changed: authenticated encryption cannot tell
+    these apart, the key history can (:meth:`~mohtasib.ledger.KeyringOpener.holds_key_for`).
+    """
+
+
+class BodyMismatch(VerificationError):
+    """A sealed body opened but is not the record its leaf commits to (a finding)."""
+
+
 def _decrypt(sealed: bytes, key: PrivateKey) -> bytes:
     if sealed.startswith(BODY_MAGIC) and len(sealed) > len(BODY_MAGIC) + _KEY + _NONCE:
         start = len(BODY_MAGIC)
@@ -268,10 +283,10 @@ def open_body(sealed: bytes, private_key: bytes | PrivateKey, expected: bytes) -
     try:
         plain = _decrypt(sealed, key)
     except CryptoError:
-        raise VerificationError("sealed body does not open with this private key") from None
+        raise BodyNotOpened("sealed body does not open with this private key") from None
     salt, body = plain[:SALT_SIZE], plain[SALT_SIZE:]
     if not hmac.compare_digest(commitment(salt, body), expected):
-        raise VerificationError("decrypted body does not match the leaf's commitment")
+        raise BodyMismatch("decrypted body does not match the leaf's commitment")
     return body
 
 
@@ -313,5 +328,5 @@ class BodyOpener:
             return open_body(sealed, self._key, expected)  # v1 body, or one that will not open
         salt, body = plain[:SALT_SIZE], plain[SALT_SIZE:]
         if not hmac.compare_digest(commitment(salt, body), expected):
-            raise VerificationError("decrypted body does not match the leaf's commitment")
+            raise BodyMismatch("decrypted body does not match the leaf's commitment")
         return body

@@ -37,10 +37,12 @@ __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "SqlLedgerStore",
+    "insert_values",
     "node_key",
     "refuse_format",
     "split_batch",
     "statements",
+    "tile_rows",
 ]
 
 #: The storage format this release reads and writes.
@@ -83,15 +85,36 @@ def split_batch(
             f"tile {first // TILE_WIDTH} holds {len(prefix) // _HASH} leaf hashes; "
             f"the log's size {first} needs {first % TILE_WIDTH}"
         )
-    hashes = prefix + b"".join(value for _, value in leaves)
-    tile = first // TILE_WIDTH
-    tiles = [
-        (tile + i, hashes[at : at + _TILE_BYTES])
-        for i, at in enumerate(range(0, len(hashes), _TILE_BYTES))
-    ]
+    tiles = tile_rows(first, prefix, [value for _, value in leaves])
     stored = [(node_key(lv, ix), value) for lv, ix, value in nodes if lv >= TILE_HEIGHT]
     rows = [(e.index, e.kind, e.leaf_data, e.body, e.retention_class, e.time) for e in entries]
     return rows, tiles, stored
+
+
+def tile_rows(first: int, prefix: bytes, leaf_hashes: Sequence[bytes]) -> list[tuple[int, bytes]]:
+    """Tile rows ``(id, hashes)`` holding ``leaf_hashes`` appended at index ``first``.
+
+    ``prefix`` is the stored partial tile they continue (its ``first % 16`` hashes).
+    """
+    hashes = prefix + b"".join(leaf_hashes)
+    tile = first // TILE_WIDTH
+    return [
+        (tile + i, hashes[at : at + _TILE_BYTES])
+        for i, at in enumerate(range(0, len(hashes), _TILE_BYTES))
+    ]
+
+
+def insert_values(table: str, rows: int, param: str) -> str:
+    """One ``INSERT`` of ``rows`` entry rows (a multi-row ``VALUES`` list) into ``table``.
+
+    A store binds all the rows at once and the database inserts them in one statement
+    execution, which the SQLite driver runs with the GIL released throughout.
+    """
+    row = "(" + ", ".join([param] * 6) + ")"
+    return (
+        f"INSERT INTO {table} (idx, kind, leaf, body, retention_class, time) VALUES "
+        + ", ".join([row] * rows)
+    )
 
 
 def statements(prefix: str, param: str, blob: str) -> dict[str, str]:

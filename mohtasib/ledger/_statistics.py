@@ -34,13 +34,13 @@ from typing import Any
 
 from nacl.public import PrivateKey
 
-from mohtasib.errors import InputError, MohtasibError, VerificationError
+from mohtasib.errors import InputError, MohtasibError
 from mohtasib.ledger._audit import AuditFinding, audit_log
 from mohtasib.ledger._bundles import open_checkpoint
 from mohtasib.ledger._keyring import KeyringOpener, open_checkpoint_any
 from mohtasib.ledger._note import NoteVerifier
 from mohtasib.ledger._records import AccessRecord
-from mohtasib.ledger._sealing import BodyOpener, LeafView, parse_leaf
+from mohtasib.ledger._sealing import BodyNotOpened, BodyOpener, LeafView, parse_leaf
 from mohtasib.ledger._store import LedgerStore, StoredEntry
 
 __all__ = ["CheckpointCheck", "LedgerStatistics", "RetentionCompliance", "ledger_statistics"]
@@ -197,11 +197,6 @@ class LedgerStatistics:
         }
 
 
-def _opened_but_differs(exc: VerificationError) -> bool:
-    """Whether a body opened but did not match its leaf (not: no key here opens it)."""
-    return "does not match" in str(exc)
-
-
 class _Tally:
     def __init__(self, start: dt.datetime, end: dt.datetime, opener: BodyOpener | None) -> None:
         self.start, self.end, self.opener = start, end, opener
@@ -216,10 +211,9 @@ class _Tally:
             return None
         try:
             return AccessRecord.from_json(self.opener.open(row.body, commitment))
-        except VerificationError as exc:
+        except BodyNotOpened:
             if (
                 isinstance(self.opener, KeyringOpener)
-                and not _opened_but_differs(exc)
                 and self.opener.holds_key_for(row.index) is False
             ):
                 return None  # sealed to a key this server does not hold (after a rotation)

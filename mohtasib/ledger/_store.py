@@ -40,6 +40,11 @@ class StoredEntry:
     time: str | None = None
 
 
+#: One entry ready to store, all but its index: kind, leaf data, sealed body, retention
+#: class, stored time, and the leaf hash (``SHA-256(0x00 || leaf data)``, RFC 9162 §2.1.1).
+PreparedEntry = tuple[str, bytes, bytes | None, str | None, str | None, bytes]
+
+
 class LedgerStore(Protocol):
     """Durable storage of one log.
 
@@ -47,6 +52,11 @@ class LedgerStore(Protocol):
     nodes and the new size are committed together, or none of them is. Every
     method raises :class:`~mohtasib.errors.StorageError` when the database fails
     (locked, corrupt, unreachable), never the driver's own exception.
+
+    A store may also offer ``append_rows(first, count, chunks)``, the same commit fed
+    from an iterator of :data:`PreparedEntry` lists while they are still being prepared
+    (:meth:`~mohtasib.ledger._sqlite.SqliteLedgerStore.append_rows`); the ledger streams
+    large batches to it and uses :meth:`append_batch` otherwise.
     """
 
     def append_batch(

@@ -24,6 +24,7 @@ __all__ = [
     "perfect_hash",
     "range_hash",
     "root_hash",
+    "siblings_for_append",
 ]
 
 
@@ -60,7 +61,7 @@ def root_hash(size: int, reader: NodeReader) -> bytes:
 
 
 def nodes_for_append(
-    size: int, leaves: Iterable[bytes], reader: NodeReader
+    size: int, leaves: Iterable[bytes], reader: NodeReader, *, min_level: int = 0
 ) -> list[tuple[int, int, bytes]]:
     """Perfect nodes ``(level, index, hash)`` created by appending ``leaves`` at ``size``.
 
@@ -69,13 +70,16 @@ def nodes_for_append(
     returned nodes atomically with the new size. The batch is built one level at a
     time: only left siblings older than this batch are read from ``reader`` (at most
     one per level), every other parent is hashed from the level below in one pass.
+    Nodes below ``min_level`` are hashed but not returned (a store that keeps the
+    lower levels in tiles asks for ``min_level=4``).
     """
     current = list(leaves)
     out: list[tuple[int, int, bytes]] = []
     sha256 = hashlib.sha256
     level, start = 0, size
     while current:
-        out.extend(zip(itertools.repeat(level), range(start, start + len(current)), current))
+        if level >= min_level:
+            out.extend(zip(itertools.repeat(level), range(start, start + len(current)), current))
         if start & 1:  # the first new node is a right child: fetch its older left sibling
             current.insert(0, reader.node(level, start - 1))
             start -= 1
@@ -87,6 +91,22 @@ def nodes_for_append(
         ]
         level, start = level + 1, start >> 1
     return out
+
+
+def siblings_for_append(size: int, count: int) -> list[tuple[int, int]]:
+    """The stored nodes ``(level, index)`` that :func:`nodes_for_append` reads.
+
+    Appending ``count`` leaves at ``size`` creates the level-``L`` nodes with indices
+    ``size >> L`` to ``(size + count) >> L`` (exclusive); when the first of them is a
+    right child (``size >> L`` odd) its older left sibling is read. A store can fetch
+    these few nodes before it hashes the batch, and hash it without the database.
+    """
+    end = size + count
+    return [
+        (level, (size >> level) - 1)
+        for level in range(end.bit_length())
+        if (size >> level) & 1 and (end >> level) > (size >> level)
+    ]
 
 
 def perfect_hash(leaves: Sequence[bytes]) -> bytes:

@@ -48,8 +48,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from mohtasib.errors import MohtasibError, VerificationError
-from mohtasib.ledger import AccessRecord, KeyringOpener, LeafView, parse_leaf
+from mohtasib.errors import MohtasibError
+from mohtasib.ledger import AccessRecord, BodyNotOpened, KeyringOpener, LeafView, parse_leaf
 from mohtasib.ledger._sealing import BodyOpener
 from mohtasib.ledger._store import LedgerStore
 from mohtasib.server._db import PortalDB
@@ -214,8 +214,8 @@ class LedgerFigures:
         if self.opener is not None and body is not None and view.commitment is not None:
             try:
                 record = AccessRecord.from_json(self.opener.open(body, view.commitment))
-            except VerificationError as exc:
-                if self._sealed_elsewhere(index, exc):
+            except BodyNotOpened:
+                if self._sealed_elsewhere(index):
                     self.sealed_elsewhere += 1
                 else:
                     self.body_mismatches += 1
@@ -235,18 +235,14 @@ class LedgerFigures:
         self._seen[index] = (record.system, rule, kind, record.action, record.time)
         return record
 
-    def _sealed_elsewhere(self, index: int, exc: VerificationError) -> bool:
+    def _sealed_elsewhere(self, index: int) -> bool:
         """Whether a body no key here opens was sealed to a key this server does not hold.
 
         Only a :class:`~mohtasib.ledger.KeyringOpener` knows the rotation history; a
         body that opened with a key here but does not match its leaf is a finding
         whatever the history says (the test of ``mohtasib ledger stats``).
         """
-        return (
-            isinstance(self.opener, KeyringOpener)
-            and "does not match" not in str(exc)
-            and self.opener.holds_key_for(index) is False
-        )
+        return isinstance(self.opener, KeyringOpener) and self.opener.holds_key_for(index) is False
 
     def touch(self) -> None:
         """Move ``as_of`` to now (retention is judged as of that time)."""

@@ -11,14 +11,17 @@ from pathlib import Path
 import pytest
 from nacl.public import PrivateKey
 
-from mohtasib.errors import ConfigError
+from mohtasib.errors import ConfigError, VerificationError
 from mohtasib.ledger import (
     AccessRecord,
+    BodyMismatch,
+    BodyNotOpened,
     Keyring,
     Ledger,
     create_keys,
     load_keys,
     open_store,
+    parse_leaf,
     period_statistics,
     publish_checkpoint,
     rotate_oversight,
@@ -110,3 +113,30 @@ def test_a_key_directory_without_any_oversight_private_key_is_refused(
         retired.unlink()
     with pytest.raises(ConfigError, match="no oversight private key"):
         period_statistics(db, start=START, end=END, keys=keys_dir)
+
+
+def test_not_opening_and_not_matching_are_told_apart_by_type(
+    tmp_path: Path, make_record: Callable[..., AccessRecord]
+) -> None:
+    keys_dir, db, _ = _rotated_log(tmp_path, make_record, keep_new_private=False)
+    store = open_store(db)
+    try:
+        opener = Keyring.load(keys_dir).opener()
+        assert opener is not None
+        first, other = store.entry(0), store.entry(1)
+        assert first.body is not None and other.body is not None
+        commitment = parse_leaf(first.leaf_data).commitment
+        assert commitment is not None
+        # entry 1's body opens with the retired key, but entry 0's leaf commits to another record
+        with pytest.raises(BodyMismatch, match="does not match"):
+            opener.open(other.body, commitment)
+        # entry 3 was sealed to the new key, which this server does not hold
+        late = store.entry(3)
+        assert late.body is not None
+        with pytest.raises(BodyNotOpened, match="tried"):
+            opener.read_record(store, 3)
+        assert opener.holds_key_for(3) is False and opener.holds_key_for(0) is True
+        assert issubclass(BodyMismatch, VerificationError)
+        assert issubclass(BodyNotOpened, VerificationError)
+    finally:
+        store.close()

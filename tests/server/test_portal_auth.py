@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/register"),
     ("GET", "/register/{system_id}"),
     ("GET", "/scorecards"),
+    ("GET", "/scorecards/{slug}"),
     ("GET", "/reports"),
     ("GET", "/reports/{sha256}"),
     ("GET", "/ledger"),
