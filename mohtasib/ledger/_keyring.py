@@ -88,9 +88,10 @@ from mohtasib.ledger._keys import (
     read_secret,
     write_secret,
 )
+from mohtasib.ledger._log import sealed_body
 from mohtasib.ledger._note import NoteSigner, NoteVerifier, open_note, sign_note
 from mohtasib.ledger._records import AccessRecord
-from mohtasib.ledger._sealing import BodyMismatch, BodyNotOpened, BodyOpener, parse_leaf
+from mohtasib.ledger._sealing import BodyMismatch, BodyNotOpened, BodyOpener
 from mohtasib.ledger._store import LedgerStore
 from mohtasib.ledger._tree import root_hash
 
@@ -548,15 +549,7 @@ class KeyringOpener(BodyOpener):
         Raises InputError for a tombstone or a body deleted by retention, and
         VerificationError when no key opens the body or it does not match its leaf.
         """
-        row = store.entry(index)
-        if row.kind != "access" or row.body is None:
-            raise InputError(
-                f"entry {index} has no record body ({row.kind}; a tombstone or deleted at "
-                "retention)"
-            )
-        view = parse_leaf(row.leaf_data)
-        assert view.commitment is not None
-        return AccessRecord.from_json(self.open(row.body, view.commitment))
+        return AccessRecord.from_json(self.open(*sealed_body(store, index)))
 
 
 @dataclasses.dataclass(frozen=True)

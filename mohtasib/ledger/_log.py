@@ -101,6 +101,21 @@ class _Pending:
         self.error: BaseException | None = None
 
 
+def sealed_body(store: LedgerStore, index: int) -> tuple[bytes, bytes]:
+    """Entry ``index``'s sealed body and the commitment its leaf makes to it.
+
+    InputError for a tombstone or a body deleted at retention.
+    """
+    row = store.entry(index)
+    if row.kind != "access" or row.body is None:
+        raise InputError(
+            f"entry {index} has no record body ({row.kind}; a tombstone or deleted at retention)"
+        )
+    view = parse_leaf(row.leaf_data)
+    assert view.commitment is not None
+    return row.body, view.commitment
+
+
 class Ledger:
     """An append-only, verifiable log of accesses to surveillance data (RFC 9162 tree).
 
@@ -374,12 +389,5 @@ class Ledger:
         Raises InputError for a tombstone or a body deleted by retention, and
         VerificationError when the body does not match the public leaf.
         """
-        row = self.store.entry(index)
-        if row.kind != "access" or row.body is None:
-            raise InputError(
-                f"entry {index} has no record body ({row.kind}; a tombstone or deleted at "
-                "retention)"
-            )
-        view = parse_leaf(row.leaf_data)
-        assert view.commitment is not None
-        return AccessRecord.from_json(open_body(row.body, private_key, view.commitment))
+        body, commitment = sealed_body(self.store, index)
+        return AccessRecord.from_json(open_body(body, private_key, commitment))

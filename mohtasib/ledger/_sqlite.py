@@ -203,6 +203,20 @@ class SqliteLedgerStore(SqlLedgerStore):
             except sqlite3.Error as exc:
                 raise StorageError(f"{type(exc).__name__}: {exc}", database=str(self.path)) from exc
 
+    def _tile_prefix_at(self, db: sqlite3.Connection, first: int) -> bytes:
+        """The hashes of the partial tile that entries from ``first`` on extend.
+
+        Runs in an open write transaction; StoreConflict when the log does not have
+        exactly ``first`` entries.
+        """
+        (size,) = db.execute(self._sql["size"]).fetchone()
+        if size != first:
+            raise StoreConflict(f"store has {size} entries; batch expects {first}")
+        if not first % TILE_WIDTH:
+            return b""
+        row = db.execute(self._sql["tile"], (first // TILE_WIDTH,)).fetchone()
+        return b"" if row is None else bytes(row[0])
+
     def append_batch(
         self, entries: Sequence[StoredEntry], nodes: Sequence[tuple[int, int, bytes]], new_size: int
     ) -> None:
@@ -211,14 +225,7 @@ class SqliteLedgerStore(SqlLedgerStore):
         with self._guard() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                (size,) = db.execute(sql["size"]).fetchone()
-                first = new_size - len(entries)
-                if size != first:
-                    raise StoreConflict(f"store has {size} entries; batch expects {first}")
-                prefix = b""
-                if first % TILE_WIDTH:
-                    row = db.execute(sql["tile"], (first // TILE_WIDTH,)).fetchone()
-                    prefix = b"" if row is None else bytes(row[0])
+                prefix = self._tile_prefix_at(db, new_size - len(entries))
                 rows, tiles, stored = split_batch(entries, nodes, new_size, prefix)
                 db.executemany(sql["insert_entries"], map(_blobs, rows))
                 db.executemany("INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles)
@@ -253,13 +260,7 @@ class SqliteLedgerStore(SqlLedgerStore):
         with self._guard() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                (size,) = db.execute(sql["size"]).fetchone()
-                if size != first:
-                    raise StoreConflict(f"store has {size} entries; batch expects {first}")
-                prefix = b""
-                if first % TILE_WIDTH:
-                    row = db.execute(sql["tile"], (first // TILE_WIDTH,)).fetchone()
-                    prefix = b"" if row is None else bytes(row[0])
+                prefix = self._tile_prefix_at(db, first)
                 siblings = MemoryNodes(
                     {key: self.node(*key) for key in siblings_for_append(first, count)}
                 )

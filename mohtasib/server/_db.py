@@ -22,10 +22,11 @@ by an earlier version gains the newer ones on the next start; none is ever alter
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mohtasib.errors import ConfigError, StorageError
@@ -138,21 +139,24 @@ class PortalDB:
     def _execute(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         if self._postgres:
             sql = sql.replace("?", "%s")
-        with self._lock:
-            try:
-                cursor = self._conn.execute(sql, tuple(params))
-                rows = cursor.fetchall() if cursor.description else []
-            except sqlite3.Error as exc:
-                raise StorageError(
-                    f"portal query failed: {exc}", database=_safe(self.url)
-                ) from None
-            except Exception as exc:
-                if type(exc).__module__.startswith("psycopg"):
-                    raise StorageError(
-                        f"portal query failed: {type(exc).__name__}", database=_safe(self.url)
-                    ) from None
-                raise
+        with self._lock, self._query_errors():
+            cursor = self._conn.execute(sql, tuple(params))
+            rows = cursor.fetchall() if cursor.description else []
         return [tuple(row) for row in rows]
+
+    @contextlib.contextmanager
+    def _query_errors(self) -> Iterator[None]:
+        """Turn a driver's error into StorageError naming the database (no password)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StorageError(f"portal query failed: {exc}", database=_safe(self.url)) from None
+        except Exception as exc:
+            if type(exc).__module__.startswith("psycopg"):
+                raise StorageError(
+                    f"portal query failed: {type(exc).__name__}", database=_safe(self.url)
+                ) from None
+            raise
 
     def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for many rows in a single transaction."""
@@ -160,29 +164,18 @@ class PortalDB:
             return
         if self._postgres:
             sql = sql.replace("?", "%s")
-        with self._lock:
-            try:
-                if self._postgres:
-                    with self._conn.transaction(), self._conn.cursor() as cursor:
-                        cursor.executemany(sql, [tuple(row) for row in rows])
-                else:
-                    self._conn.execute("BEGIN")
-                    try:
-                        self._conn.executemany(sql, [tuple(row) for row in rows])
-                    except BaseException:
-                        self._conn.execute("ROLLBACK")
-                        raise
-                    self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise StorageError(
-                    f"portal query failed: {exc}", database=_safe(self.url)
-                ) from None
-            except Exception as exc:
-                if type(exc).__module__.startswith("psycopg"):
-                    raise StorageError(
-                        f"portal query failed: {type(exc).__name__}", database=_safe(self.url)
-                    ) from None
-                raise
+        with self._lock, self._query_errors():
+            if self._postgres:
+                with self._conn.transaction(), self._conn.cursor() as cursor:
+                    cursor.executemany(sql, [tuple(row) for row in rows])
+            else:
+                self._conn.execute("BEGIN")
+                try:
+                    self._conn.executemany(sql, [tuple(row) for row in rows])
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
 
     # users
     def add_user(self, user: User) -> None:
