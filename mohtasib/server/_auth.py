@@ -52,6 +52,7 @@ __all__ = [
     "SharedRateLimiter",
     "client_address",
     "csrf_matches",
+    "limit_digest",
     "new_token",
 ]
 
@@ -209,6 +210,11 @@ class RateLimiter:
                 events.pop()
 
 
+def limit_digest(key: str) -> str:
+    """What the shared limiter stores for a key: its SHA-256, hex (no name or address in clear)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 class SharedRateLimiter:
     """At most ``limit`` attempts per key in a window of ``window`` seconds, in the database.
 
@@ -225,7 +231,9 @@ class SharedRateLimiter:
     processes never get past the limit together, which a read-then-write check
     would allow. A successful sign-in takes its attempt back (:meth:`release`).
     Times are the wall clock (``time.time``), the one clock processes share; windows
-    that have ended are deleted at most once per window.
+    that have ended are deleted at most once per window. Keys are stored as their
+    SHA-256 (:func:`limit_digest`), never as typed: a password typed into the name
+    field, or a client's address, is not kept in the table in clear.
     """
 
     def __init__(
@@ -248,7 +256,7 @@ class SharedRateLimiter:
             self._expired_at = moment
             self.db.expire_attempts(moment - self.window)
         counted: list[str] = []
-        for key in keys:
+        for key in map(limit_digest, keys):
             count = self.db.count_attempt(key, moment, self.window)
             counted.append(key)
             if count > self.limit:
@@ -259,11 +267,11 @@ class SharedRateLimiter:
 
     def release(self, key: str) -> None:
         """Take back one attempt of ``key`` (a sign-in that succeeded)."""
-        self.db.uncount_attempt(key)
+        self.db.uncount_attempt(limit_digest(key))
 
     def reset(self, key: str) -> None:
         """Forget a key's attempts (the account's, after a successful sign-in)."""
-        self.db.clear_attempts(key)
+        self.db.clear_attempts(limit_digest(key))
 
 
 class Session:

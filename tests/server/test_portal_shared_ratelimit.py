@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from mohtasib.server import create_app
-from mohtasib.server._auth import SharedRateLimiter
+from mohtasib.server._auth import SharedRateLimiter, limit_digest
 from mohtasib.server._db import PortalDB
 from tests.server.conftest import PASSWORDS, csrf_of, make_app
 
@@ -63,7 +63,15 @@ def test_ended_windows_are_deleted(db: PortalDB) -> None:
         limiter.acquire(f"user:SYN-{i}", now=1000.0)
     limiter.acquire("user:later", now=1000.0 + 2 * WINDOW)
     rows = db._execute("SELECT limit_key FROM portal_login_limits", ())
-    assert [row[0] for row in rows] == ["user:later"]
+    assert [row[0] for row in rows] == [limit_digest("user:later")]
+
+
+def test_names_and_addresses_are_not_stored_in_clear(db: PortalDB) -> None:
+    limiter = SharedRateLimiter(db, limit=5, window=WINDOW)
+    limiter.acquire("ip:192.0.2.7", "user:hunter2-typed-as-a-name", now=1000.0)
+    stored = {row[0] for row in db._execute("SELECT limit_key FROM portal_login_limits", ())}
+    assert stored == {limit_digest("ip:192.0.2.7"), limit_digest("user:hunter2-typed-as-a-name")}
+    assert all(len(key) == 64 and "hunter2" not in key and "192" not in key for key in stored)
 
 
 def _attempts(url: str, key: str, tries: int, start: float) -> int:
