@@ -16,6 +16,7 @@ import click
 from mohtasib import ledger as lib
 from mohtasib.cli._options import CONTEXT_SETTINGS, emit, format_options
 from mohtasib.errors import ConfigError, InputError, VerificationError
+from mohtasib.ledger._bounds import parse_verifier_lines
 from mohtasib.ledger._bundles import (
     ConsistencyBundle,
     InclusionBundle,
@@ -199,14 +200,35 @@ def _verifier(vkey: str) -> lib.NoteVerifier:
     return lib.NoteVerifier.from_vkey(text)
 
 
+def _bound_of(verifier: lib.NoteVerifier) -> int | None:
+    bound: int | None = getattr(verifier, "max_size", None)
+    return bound
+
+
 def _verifiers(vkeys: tuple[str, ...]) -> list[lib.NoteVerifier]:
-    """Every ``--vkey``: a key, or a file of keys one per line (a log's current and retired)."""
-    out = []
+    """Every ``--vkey``: a key, or a file of keys one per line (a log's current and retired).
+
+    A file may bound a retired key (``# retired: <name>+<key ID> up to size N`` before
+    it, as ``/ledger/verifiers.txt`` does). A key given twice counts once, with the
+    tightest bound given for it (a bare key has none).
+    """
+    found: dict[tuple[str, bytes], lib.NoteVerifier] = {}
     for vkey in vkeys:
         path = Path(vkey)
-        lines = _read(path).splitlines() if path.is_file() else [vkey]
-        out += [lib.NoteVerifier.from_vkey(line.strip()) for line in lines if line.strip()]
-    return out
+        if path.is_file():
+            parsed = parse_verifier_lines(_read(path).splitlines(), str(path))
+        else:
+            parsed = [lib.NoteVerifier.from_vkey(vkey.strip())]
+        for verifier in parsed:
+            slot = (verifier.name, verifier.key_id)
+            bound = _bound_of(verifier)
+            if bound is None:
+                found.setdefault(slot, verifier)
+                continue
+            earlier = _bound_of(found[slot]) if slot in found else None
+            if earlier is None or bound < earlier:
+                found[slot] = verifier
+    return list(found.values())
 
 
 @ledger.command("verify")

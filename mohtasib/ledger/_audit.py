@@ -24,6 +24,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 
 from mohtasib.errors import InputError, MohtasibError
+from mohtasib.ledger._bounds import check_size_bounds
 from mohtasib.ledger._checkpoint import Checkpoint
 from mohtasib.ledger._note import Verifier, open_note
 from mohtasib.ledger._sealing import LeafView, parse_leaf
@@ -179,6 +180,7 @@ def _opened(
     try:
         text, _ = open_note(checkpoint, verifiers)
         parsed = Checkpoint.from_text(text)
+        check_size_bounds(checkpoint, parsed.size, verifiers)  # retired keys' bounds
     except MohtasibError as exc:
         work.add("forged_checkpoint", f"checkpoint {number}: {exc}", cp=number)
         return None

@@ -37,7 +37,10 @@ would leave nothing to recover from if the rotation stops half-way, and the oper
 not the software, should decide when a key is destroyed. The price is that a retired
 key still on disk can sign checkpoints that stale verifiers (those who never saw the
 handover) accept; so destroy ``retired/log-*.skey`` once the witnesses have cosigned the
-handover (``shred -u``); the portal's key page shows whether it is still there.
+handover (``shred -u``); the portal's key page shows whether it is still there. Verifiers
+that know the rotation refuse such checkpoints: :meth:`Keyring.verifiers` and the published
+``verifiers.txt`` bound each retired key to the log size at its retirement
+(:mod:`mohtasib.ledger._bounds`), and :func:`open_checkpoint_any` enforces the bound.
 
 **Oversight key** (:func:`rotate_oversight`). Record bodies are sealed to the oversight
 body's X25519 public key. The oversight body makes the new key pair offline and hands
@@ -56,7 +59,10 @@ appears only inside sealed bodies, which need the oversight private key.
 
 Every file is written atomically (a temporary file, ``fsync``, ``os.replace``, then the
 directory is synced); no key file is ever overwritten; two rotations of one directory
-are kept apart by an exclusive ``fcntl`` lock on ``rotation.lock``.
+are kept apart by an exclusive ``fcntl`` lock on ``rotation.lock``. ``keyring.json`` is
+written last, and :meth:`Keyring.load` and both rotations check that its keys in use are
+the key files' (``_reconcile``): a rotation that stopped just before it is rolled forward
+when ``retired/`` shows it unambiguously, any other disagreement is refused.
 """
 
 from __future__ import annotations
@@ -70,13 +76,14 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from nacl.public import PrivateKey
 
 from mohtasib.errors import ConfigError, InputError, VerificationError
+from mohtasib.ledger._bounds import BoundedVerifier, bound_line, check_size_bounds
 from mohtasib.ledger._checkpoint import Checkpoint
 from mohtasib.ledger._keys import (
     OVERSIGHT_PRIVATE_FILE,
@@ -84,6 +91,7 @@ from mohtasib.ledger._keys import (
     PENDING_SIGNER_FILE,
     SIGNER_FILE,
     VERIFIER_FILE,
+    LedgerKeys,
     load_keys,
     read_secret,
     write_secret,
@@ -262,10 +270,79 @@ def start_history(directory: str | os.PathLike[str]) -> None:
     _write_history(path, [dataclasses.replace(r, created=now) for r in _current_records(path)])
 
 
-def _history(directory: Path) -> list[KeyRecord]:
-    """The stored history, or one made from the keys in use (created: unknown)."""
+def _history(directory: Path, keys: LedgerKeys | None = None) -> list[KeyRecord]:
+    """The stored history, or one made from the keys in use (created: unknown).
+
+    The history's keys in use must be the key files' (``log.vkey``, ``oversight.pub``):
+    :func:`_reconcile` rolls a rotation that stopped after its key files were written
+    forward, and refuses any other disagreement.
+    """
     found = _read_history(directory)
-    return found if found is not None else _current_records(directory)
+    if found is None:
+        return _current_records(directory)
+    return _reconcile(directory, found, keys if keys is not None else load_keys(directory))
+
+
+def _reconcile(directory: Path, records: list[KeyRecord], keys: LedgerKeys) -> list[KeyRecord]:
+    """Check the history's keys in use against the key files; roll a stopped rotation forward.
+
+    A rotation writes the new key files, then ``keyring.json``. When it stopped in
+    between, the files hold a key the history has never seen and ``retired/`` holds the
+    public key the history still has in use, unchanged: the rotation is then recorded
+    here (in memory; the next rotation writes it), the old key retired at its
+    ``retired/`` file's time with the log size unknown (None), the new key in use.
+    Any other disagreement raises ConfigError naming ``keyring.json`` and the repair.
+    """
+    signer_vkey = keys.verifier_key
+    on_disk = {
+        "signer": (NoteVerifier.from_vkey(signer_vkey).key_id.hex(), signer_vkey, VERIFIER_FILE),
+        "oversight": (
+            oversight_fingerprint(keys.oversight_public_key),
+            base64.b64encode(keys.oversight_public_key).decode("ascii"),
+            OVERSIGHT_PUBLIC_FILE,
+        ),
+    }
+    out = list(records)
+    for kind in _KINDS:
+        key_id, public, file = on_disk[kind]
+        current = [r for r in out if r.kind == kind and r.retired is None]
+        if len(current) == 1 and current[0].key_id == key_id:
+            continue
+        held = current[0] if len(current) == 1 else None
+        retired_public = (
+            None
+            if held is None
+            else directory
+            / RETIRED_DIR
+            / (f"log-{held.key_id}.vkey" if kind == "signer" else f"oversight-{held.key_id}.pub")
+        )
+        known = any(r.kind == kind and r.key_id == key_id for r in out)
+        if (
+            held is not None
+            and retired_public is not None
+            and not known
+            and retired_public.is_file()
+            and retired_public.read_text(encoding="utf-8").strip() == held.public
+        ):
+            when = dt.datetime.fromtimestamp(retired_public.stat().st_mtime, dt.UTC)
+            out = _retire(out, kind, held.key_id, retired=when.isoformat(timespec="seconds"))
+            out.append(KeyRecord(kind, key_id, public))
+            continue
+        says = ", ".join(r.key_id for r in current) or "none"
+        repair = (
+            "it records that key as retired: put the files of the key in use back from "
+            f"{RETIRED_DIR}/"
+            if known
+            else f"{RETIRED_DIR}/ has no unchanged copy of the key in use: restore keyring.json "
+            f"or the {kind} key files from a backup so that they agree"
+        )
+        raise ConfigError(
+            f"the key history has no {kind} key {key_id} in use ({file} holds it; the history "
+            f"has {says} in use); {repair}, then load again (docs/how-to/rotate-ledger-keys.md, "
+            "'If a rotation stopped half-way')",
+            path=str(directory / KEYRING_FILE),
+        )
+    return out
 
 
 def _retire(records: list[KeyRecord], kind: str, key_id: str, **changes: Any) -> list[KeyRecord]:
@@ -316,16 +393,19 @@ def rotate_signer(
     the new key, is stored with the log's checkpoints; the old key moves to
     ``retired/log-<key ID>.skey`` and its verifier key to ``retired/``; ``log.skey.new``
     becomes ``log.skey``; ``log.vkey`` and ``keyring.json`` are replaced. A stop in
-    between leaves either the old key in use (with at most an unused handover note) or
-    a ``log.skey.new`` that :func:`~mohtasib.ledger.load_keys` reports.
+    between leaves either the old key in use (with at most an unused handover note), a
+    ``log.skey.new`` or a ``log.vkey`` not matching ``log.skey`` that
+    :func:`~mohtasib.ledger.load_keys` reports with the repair, or new key files ahead of
+    ``keyring.json``, which ``_reconcile`` rolls forward.
 
     Raises ConfigError when the directory has no signer, a rotation is already running,
     or a file it would write exists.
     """
     path = Path(directory)
     with _rotation_lock(path):
-        old = load_keys(path).require_signer()
-        records = _history(path)
+        keys = load_keys(path)
+        old = keys.require_signer()
+        records = _history(path, keys)
         new = NoteSigner.generate(old.name)
         when = now or _now()
         old_id, new_id = old.key_id.hex(), new.key_id.hex()
@@ -446,7 +526,7 @@ def rotate_oversight(
         raise InputError("the private key does not match the public key", column="public_key")
     with _rotation_lock(path):
         keys = load_keys(path)
-        records = _history(path)
+        records = _history(path, keys)
         old = keys.oversight_public_key
         fingerprint, old_fp = oversight_fingerprint(raw), oversight_fingerprint(old)
         if raw == old:
@@ -466,7 +546,9 @@ def rotate_oversight(
         records.append(KeyRecord("oversight", fingerprint, new_b64, created=when))
         retired = _retired_dir(path)
         old_b64 = base64.b64encode(old).decode("ascii")
-        _write_public(retired / f"oversight-{old_fp}.pub", old_b64 + "\n", replace=False)
+        old_file = retired / f"oversight-{old_fp}.pub"
+        if not (old_file.is_file() and old_file.read_text(encoding="utf-8").strip() == old_b64):
+            _write_public(old_file, old_b64 + "\n", replace=False)  # kept by a stopped rotation
         kept = (path / OVERSIGHT_PRIVATE_FILE).exists()
         if kept:
             _move_secret(path / OVERSIGHT_PRIVATE_FILE, retired / f"oversight-{old_fp}.key")
@@ -571,7 +653,7 @@ class Keyring:
         """Read the history and the oversight private keys of ``directory``."""
         path = Path(directory)
         keys = load_keys(path)
-        records = _history(path)
+        records = _history(path, keys)
         private: dict[str, bytes] = {}
         found = [keys.oversight_private_key] if keys.oversight_private_key else []
         retired = path / RETIRED_DIR
@@ -600,8 +682,31 @@ class Keyring:
         return [self.current("signer").public, *(r.public for r in self.retired("signer"))]
 
     def verifiers(self) -> list[NoteVerifier]:
-        """:meth:`verifier_keys` as note verifiers."""
-        return [NoteVerifier.from_vkey(vkey) for vkey in self.verifier_keys()]
+        """:meth:`verifier_keys` as note verifiers; a retired one is a bounded verifier.
+
+        A retired signer key verifies checkpoints only up to the log size recorded at
+        its retirement (:mod:`mohtasib.ledger._bounds`); one retired before sizes
+        were recorded has no bound.
+        """
+        out = [NoteVerifier.from_vkey(self.current("signer").public)]
+        for record in self.retired("signer"):
+            verifier = NoteVerifier.from_vkey(record.public)
+            out.append(BoundedVerifier.bounded(verifier, record.log_size))
+        return out
+
+    def verifiers_text(self) -> str:
+        """The published verifiers file: the key in use, then each retired key after its bound.
+
+        The format is described in :mod:`mohtasib.ledger._bounds`; ``mohtasib ledger
+        verify --vkey FILE`` reads it back.
+        """
+        lines: list[str] = []
+        for verifier in self.verifiers():
+            max_size = getattr(verifier, "max_size", None)
+            if max_size is not None:
+                lines.append(bound_line(verifier.name, verifier.key_id, max_size))
+            lines.append(verifier.vkey)
+        return "".join(f"{line}\n" for line in lines)
 
     def sealing_key_at(self, index: int) -> str | None:
         """Fingerprint of the oversight key entry ``index`` was sealed to, from the history.
@@ -644,11 +749,23 @@ def _private(path: Path) -> bytes:
     return raw
 
 
-def open_checkpoint_any(note: str, verifiers: Sequence[NoteVerifier]) -> Checkpoint:
+def open_checkpoint_any(
+    note: str,
+    verifiers: Sequence[NoteVerifier],
+    *,
+    max_sizes: Mapping[str, int] | None = None,
+) -> Checkpoint:
     """Verify a checkpoint note signed by any of ``verifiers`` (a log's current and retired keys).
 
+    A retired key counts only for checkpoints up to its bound: the ``max_size`` of a
+    :class:`~mohtasib.ledger._bounds.BoundedVerifier` (as :meth:`Keyring.verifiers`
+    gives) or ``max_sizes[key ID hex]``, the log size at its retirement; so the
+    handover checkpoint verifies with the retired key, and a later one does not.
+
     Raises VerificationError when none of them signed it, a known key's signature is
-    bad, or the origin is not the name of a key that verified it.
+    bad, the origin is not the name of a key that verified it, or every key that
+    signed it is bounded below the checkpoint's size (the message names key, bound
+    and size).
     """
     text, names = open_note(note, verifiers)
     checkpoint = Checkpoint.from_text(text)
@@ -656,4 +773,5 @@ def open_checkpoint_any(note: str, verifiers: Sequence[NoteVerifier]) -> Checkpo
         raise VerificationError(
             f"checkpoint origin is {checkpoint.origin!r}; want one of {sorted(set(names))}"
         )
+    check_size_bounds(note, checkpoint.size, verifiers, max_sizes)
     return checkpoint

@@ -181,15 +181,25 @@ def load_keys(directory: str | os.PathLike[str]) -> LedgerKeys:
     verifier_key = _read_public(path / VERIFIER_FILE)
     if signer is not None and signer.verifier().vkey != verifier_key:
         raise ConfigError(
-            f"log.vkey does not match log.skey (key ID {signer.key_id.hex()}); restore the "
-            "pair from retired/ (docs/how-to/rotate-ledger-keys.md)",
+            f"log.vkey does not match log.skey (key ID {signer.key_id.hex()}); if a signer "
+            "rotation stopped half-way (log.skey is a key no retired/ file names), write "
+            "log.skey's verifier key to log.vkey; otherwise restore the pair from retired/ "
+            "(docs/how-to/rotate-ledger-keys.md)",
             path=str(path / VERIFIER_FILE),
+        )
+    oversight_public = _b64(public_file, _read_public(public_file), 32)
+    if private is not None and bytes(PrivateKey(private).public_key) != oversight_public:
+        raise ConfigError(
+            "oversight.key is not the private half of oversight.pub; if an oversight key "
+            "rotation stopped half-way, oversight.key is the new key, never installed: delete "
+            "it and rotate again (docs/how-to/rotate-ledger-keys.md)",
+            path=f"{path / OVERSIGHT_PRIVATE_FILE} and {public_file}",
         )
     return LedgerKeys(
         directory=path,
         signer=signer,
         verifier_key=verifier_key,
-        oversight_public_key=_b64(public_file, _read_public(public_file), 32),
+        oversight_public_key=oversight_public,
         oversight_private_key=private,
         pseudonym_key=_b64(pseudonym_file, read_secret(pseudonym_file), 16, exact=False),
     )

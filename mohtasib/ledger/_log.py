@@ -18,6 +18,7 @@ two cores whose output is the same entries, committed in the same single transac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import threading
@@ -91,8 +92,10 @@ class _Pending:
         self,
         records: list[AccessRecord],
         prepared: tuple[list[PreparedEntry], list[Decision]] | None = None,
+        key: PublicKey | None = None,
     ) -> None:
         self.records = records
+        self.key = key  # the oversight key ``prepared`` was sealed to
         self.rows: list[PreparedEntry] | None = None
         self.decisions: list[Decision] = []
         if prepared is not None:
@@ -151,16 +154,27 @@ class Ledger:
             else PublicKey(oversight_public_key)
         )
         self._pseudonym_key = pseudonym_key
-        self._commit_lock = threading.Lock()
+        self._commit_lock = threading.RLock()  # re-entered inside paused()
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the commit lock: no append commits until the block ends (a key rotation).
+
+        An oversight key rotation reads :meth:`size`, records it and calls
+        :meth:`set_oversight_public_key` inside, so every entry below the recorded size is
+        sealed to the old key and every single append from it on to the new one.
+        """
+        with self._commit_lock:
+            yield
 
     def set_oversight_public_key(self, public_key: bytes | PublicKey) -> None:
         """Seal batches prepared from now on to ``public_key`` (an oversight key rotation).
 
         Taken under the commit lock, so every group committed after this returns seals its
-        single appends to the new key; a batch of :meth:`append_many` already being prepared
-        keeps the key it started with (readers try every key, :mod:`~mohtasib.ledger._keyring`).
+        records to the new key; a batch of :meth:`append_many` prepared before, under the old
+        key, is sealed again when it commits (:meth:`paused`).
         """
         key = public_key if isinstance(public_key, PublicKey) else PublicKey(public_key)
         with self._commit_lock:
@@ -204,7 +218,8 @@ class Ledger:
         _check_records(batch)
         if len(batch) > self.pipeline_rows and hasattr(self.store, "append_rows"):
             return self._group_commit(_Pending(batch))
-        return self._group_commit(_Pending(batch, self._prepare(batch)))
+        key = self._public_key
+        return self._group_commit(_Pending(batch, self._prepare(batch, BodySealer(key)), key))
 
     #: Records per slice of a pipelined batch (and the smallest batch that is pipelined).
     pipeline_rows = 250
@@ -276,6 +291,9 @@ class Ledger:
         to the store's ``append_rows`` slice by slice (see :meth:`append_many`).
         """
         streams = hasattr(self.store, "append_rows")
+        for p in batch:  # sealed before an oversight key rotation: seal again to the new key
+            if p.rows is not None and p.key is not None and p.key is not self._public_key:
+                p.rows, p.decisions = None, []
         small = [
             p
             for p in batch

@@ -187,8 +187,19 @@ class Witness:
     def _check_key(entry: dict[str, Any], note: str, log: NoteVerifier) -> list[str]:
         """The retired keys after accepting ``note`` from ``log`` (module docstring).
 
-        A state written before keys were remembered trusts the key it is given.
+        A state written before keys were remembered records no key: the key given is
+        taken only when the last checkpoint it cosigned verifies with that key (else a
+        new key could be pinned without any handover).
         """
+        if "vkey" not in entry:
+            try:
+                open_note(str(entry.get("note", "")), [log])
+            except VerificationError as exc:
+                raise VerificationError(
+                    f"witness state from an earlier version records no key for log "
+                    f"{log.name!r}, and the last checkpoint it cosigned does not verify with "
+                    f"key {log.name}+{log.key_id.hex()} ({exc}); give the key that signed it"
+                ) from exc
         trusted_vkey = entry.get("vkey", log.vkey)
         retired = list(entry.get("retired_vkeys", []))
         if log.vkey == trusted_vkey:

@@ -11,12 +11,15 @@
   A key that is not 32 bytes of base64, or is the key in use or a retired one, is
   refused on the form (422) and nothing changes.
 * ``GET /ledger/verifiers.txt`` (public): the access ledger's verifier keys, in use first,
-  one per line, for ``mohtasib ledger verify --vkey verifiers.txt``.
+  one per line, each retired key after a ``# retired: <name>+<key ID> up to size N``
+  line (its bound, :mod:`mohtasib.ledger._bounds`), for ``mohtasib ledger verify --vkey
+  verifiers.txt``.
 
-The running portal switches at once: checkpoints are signed by the new key from the
+The running portal process switches at once: checkpoints are signed by the new key from the
 handover on, and the ledger seals new records to the new oversight key (the swap is
 :meth:`mohtasib.ledger.Ledger.set_oversight_public_key`); auditors' decrypted entries
 and the scorecards' figures open bodies with every oversight private key on the server.
+Other portal processes sharing the key directory see a rotation only once restarted.
 Each rotation is appended to the administrators' log with the old and new key IDs or
 fingerprints. The pseudonym key is not rotated (:mod:`mohtasib.ledger._keyring` says why).
 """
@@ -76,9 +79,15 @@ def rotate_portal_signer(portal: Portal, actor: str) -> SignerRotation:
 
 
 def rotate_portal_oversight(portal: Portal, actor: str, public_key: str) -> OversightRotation:
-    """Install the oversight body's new public key, switch the portal to it, log it."""
-    with _LOCK:
-        size = portal.ledger.ledger.size()
+    """Install the oversight body's new public key, switch the portal to it, log it.
+
+    Holds the ledger's commit lock (:meth:`mohtasib.ledger.Ledger.paused`) from reading
+    the log's size to swapping the sealing key, so no append commits in between: the
+    recorded ``log_size`` is exactly the first entry sealed to the new key.
+    """
+    ledger = portal.ledger.ledger
+    with _LOCK, ledger.paused():
+        size = ledger.size()
         done = rotate_oversight(portal.settings.keys_dir, public_key, log_size=size)
         reload_keys(portal)
     detail = {
@@ -165,7 +174,6 @@ def keys_router(portal: Portal) -> APIRouter:
 
     @router.get("/ledger/verifiers.txt", response_class=PlainTextResponse)
     def verifiers() -> PlainTextResponse:
-        keys = _keyring().verifier_keys()
-        return PlainTextResponse("".join(f"{vkey}\n" for vkey in keys))
+        return PlainTextResponse(_keyring().verifiers_text())  # retired keys with bounds
 
     return router

@@ -21,6 +21,7 @@ language; an InputError's field-by-field detail stays English after an Urdu lead
 # No ``from __future__ import annotations``: FastAPI reads the route annotations at runtime.
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,7 +29,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from mohtasib.errors import InputError, MohtasibError
-from mohtasib.ledger import ACTIONS, AccessRecord, parse_leaf
+from mohtasib.ledger import ACTIONS, AccessRecord, Keyring, parse_leaf
 from mohtasib.register import city_slug
 from mohtasib.server._auth import (
     SESSION_COOKIE,
@@ -132,6 +133,15 @@ def store_report(
     found = portal.db.report(digest)
     assert found is not None
     return found
+
+
+def _retired_bounds(keyring: Keyring | None) -> dict[str, str]:
+    """Each bounded retired verifier key -> its ``# retired: … up to size N`` line.
+
+    The same lines as ``/ledger/verifiers.txt`` (:meth:`Keyring.verifiers_text`).
+    """
+    lines = keyring.verifiers_text().splitlines() if keyring else []
+    return {vkey: line for line, vkey in itertools.pairwise(lines) if line.startswith("#")}
 
 
 def _field(form: Any, name: str) -> str:
@@ -265,6 +275,7 @@ def _public_pages(router: APIRouter, portal: Portal) -> None:
                 "checkpoint": portal.ledger.latest_checkpoint(),
                 "vkey": portal.ledger.keys.verifier_key,
                 "retired_vkeys": portal.keyring.verifier_keys()[1:] if portal.keyring else [],
+                "retired_bounds": _retired_bounds(portal.keyring),
                 "checkpoint_url": "/api/ledger/checkpoint",
                 "proof_url": "/api/ledger/proofs/inclusion",
             },

@@ -104,3 +104,69 @@ def test_rotate_key_option_mistakes_are_config_errors(run: Cli) -> None:  # noqa
     private = load_keys(run.keys).oversight_private_key
     assert private is not None
     assert base64.b64encode(private).decode() not in generated.output
+
+
+def test_verify_honours_the_published_bound_of_a_retired_key(run: Cli) -> None:  # noqa: F811
+    from pathlib import Path
+
+    from mohtasib.ledger import parse_note, sign_note
+
+    _append(run, "\n".join(json.dumps(_record(i)) for i in range(4)))
+    old = load_keys(run.keys).require_signer()
+    before = run.checkpoint("before.note")
+    _rotate_signer(run)
+    _append(run, "\n".join(json.dumps(_record(i)) for i in range(4, 7)))
+    after = run.checkpoint("after.note")
+    # the retired secret, still in retired/, signs the real tree head after the rotation
+    leaked = run.write("leaked.note", sign_note(parse_note(Path(after).read_text()).text, [old]))
+    proof = run.write(
+        "proof.json", run("ledger", "prove", "--db", run.db, "--from", "4", "--to", "7").stdout
+    )
+    published = Keyring.load(run.keys).verifiers_text()
+    assert f"# retired: {old.name}+{old.key_id.hex()} up to size 4\n" in published
+    listing = run.write("verifiers.txt", published)
+    checkpoints = ("--checkpoint", before, "--checkpoint", after)
+    ok = run("ledger", "verify", proof, *checkpoints, "--vkey", listing)
+    assert ok.stdout.startswith("OK: the log of size 7 extends the log of size 4")
+    refused = run(
+        "ledger", "verify", proof, "--checkpoint", before, "--checkpoint", leaked,
+        "--vkey", listing, ok=False,
+    )  # fmt: skip
+    assert refused.exit_code == 8
+    assert f"{old.name}+{old.key_id.hex()} (retired at size 4)" in refused.output
+    assert "size 7" in refused.output
+    # the audit reports it as a forged checkpoint
+    notes = ("--checkpoints", before, "--checkpoints", leaked)
+    audit = run("ledger", "audit", "--db", run.db, *notes, "--vkey", listing, ok=False)
+    assert audit.exit_code == 8 and "retired at size 4" in audit.output
+    # a bare listing (no bounds) keeps its earlier meaning
+    bare = run.write("bare.txt", "\n".join(Keyring.load(run.keys).verifier_keys()) + "\n")
+    run("ledger", "verify", proof, "--checkpoint", before, "--checkpoint", leaked, "--vkey", bare)
+    # the same key given bare and bounded keeps the bound (the tightest)
+    retired = str(run.keys / "retired" / f"log-{old.key_id.hex()}.vkey")
+    both = ("--vkey", retired, "--vkey", listing)
+    tight = run(
+        "ledger", "verify", proof, *checkpoints[:2], "--checkpoint", leaked, *both, ok=False
+    )
+    assert "retired at size 4" in tight.output
+
+
+def test_a_key_given_twice_counts_once(run: Cli) -> None:  # noqa: F811
+    from pathlib import Path
+
+    _append(run, "\n".join(json.dumps(_record(i)) for i in range(3)))
+    note = run.checkpoint("cp.note")
+    proof = run.write(
+        "proof.json", run("ledger", "prove", "--db", run.db, "--index", "0", "--size", "3").stdout
+    )
+    _rotate_signer(run)
+    listing = run.write("verifiers.txt", Keyring.load(run.keys).verifiers_text())
+    log_vkey = str(run.keys / "log.vkey")
+    for vkeys in (("--vkey", log_vkey, "--vkey", listing), ("--vkey", listing, "--vkey", listing)):
+        ok = run("ledger", "verify", proof, "--checkpoint", note, *vkeys)
+        assert ok.stdout.startswith("OK: entry 0 is in the log of size 3")
+    bad = run.write(
+        "bad.txt", "# retired: x+0011aabb up to size four\n" + Path(log_vkey).read_text()
+    )
+    refused = run("ledger", "verify", proof, "--checkpoint", note, "--vkey", bad, ok=False)
+    assert "line 1" in refused.output and "bad.txt" in refused.output

@@ -363,7 +363,8 @@ def test_a_history_that_disagrees_with_the_files_changes_nothing(
     other = create_keys(tmp_path / "other", origin=ORIGIN)
     (keys_dir / "oversight.pub").write_text(
         base64.b64encode(other.oversight_public_key).decode() + "\n"
-    )
+    )  # with its private half: a mismatched pair is refused by load_keys itself
+    (keys_dir / "oversight.key").write_bytes((tmp_path / "other" / "oversight.key").read_bytes())
     before = {p.name: p.read_bytes() for p in keys_dir.iterdir() if p.is_file()}
     with pytest.raises(ConfigError, match=r"no oversight key .* in use"):
         rotate_oversight(keys_dir, bytes(PrivateKey.generate().public_key), log_size=0)

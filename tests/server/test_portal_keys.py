@@ -171,7 +171,10 @@ def test_signer_rotation_hands_over_and_the_portal_signs_with_the_new_key(
         assert f'<code class="vkey" dir="ltr">{new.vkey}</code>' in ledger_page
         assert f'<code class="retired-vkey" dir="ltr">{old.vkey}</code>' in ledger_page
         listed = admin.get("/ledger/verifiers.txt").text.splitlines()
-        assert listed[:2] == [new.vkey, old.vkey]
+        bound = f"# retired: {old.name}+{old.key_id.hex()} up to size {size}"
+        assert listed[:3] == [new.vkey, bound, old.vkey]
+        assert f'<code class="retired-bound" dir="ltr">{bound}</code>' in ledger_page
+        listed = [line for line in listed if not line.startswith("#")]
         keys_page = admin.get("/admin/keys").text
     assert 'id="retired-secret"' in keys_page and old.key_id.hex() in keys_page
     # an outside audit with the published keys passes across the rotation
@@ -288,3 +291,71 @@ def test_rotation_on_postgresql(pg_app: FastAPI) -> None:  # noqa: F811  (fixtur
     new = NoteVerifier.from_vkey(portal.ledger.keys.verifier_key)
     assert open_checkpoint(note, old).size == open_checkpoint(note, new).size
     assert _admin_actions(pg_app)[-1]["action"] == "key_rotate_signer"
+
+
+def test_appends_racing_a_portal_oversight_rotation_are_attributed_exactly(
+    keys_app: FastAPI,
+) -> None:
+    import datetime as dt
+    import threading
+
+    from mohtasib.ledger import AccessRecord, Fir, Keyring, pseudonymise
+    from mohtasib.server._keys_admin import rotate_portal_oversight
+
+    portal = keys_app.state.portal
+    ledger = portal.ledger.ledger
+    start = ledger.size()
+    stop, errors = threading.Event(), []
+
+    def record() -> AccessRecord:
+        return AccessRecord(
+            requester="DEMO-RACE-01",
+            role="investigating_officer",
+            time=dt.datetime(2025, 1, 5, 10, 0, tzinfo=dt.UTC),
+            system="quetta-safe-city-cameras",
+            action="camera_footage_view",
+            target=pseudonymise("SYN-CAM-RACE", b"s" * 32),
+            legal_authority=Fir("1/2025", "Civil Lines", "Quetta"),
+            purpose="investigation",
+            approver=None,
+            outcome="no_match",
+            retention_class="standard",
+        )
+
+    def append(many: bool) -> None:
+        try:
+            while not stop.is_set():
+                if many:
+                    ledger.append_many([record(), record()])
+                else:
+                    ledger.append(record())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=append, args=(i % 2 == 0,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        while ledger.size() < start + 20:
+            stop.wait(0.001)
+        pair, public = _new_public()
+        done = rotate_portal_oversight(portal, "demo-admin", public)
+        while ledger.size() < done.log_size + 20:
+            stop.wait(0.001)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert start + 20 <= done.log_size
+    ring = Keyring.load(portal.settings.keys_dir)
+    assert ring.retired("oversight")[0].log_size == done.log_size
+    new_reader = KeyringOpener([bytes(pair)])
+    for index in range(start, ledger.size()):
+        if index < done.log_size:  # sealed to the old key: the new one does not open it
+            assert ring.sealing_key_at(index) == done.old_fingerprint
+            with pytest.raises(VerificationError, match="does not open"):
+                new_reader.read_record(ledger.store, index)
+        else:
+            assert ring.sealing_key_at(index) == done.new_fingerprint
+            assert new_reader.read_record(ledger.store, index).requester == "DEMO-RACE-01"
