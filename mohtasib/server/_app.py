@@ -18,7 +18,7 @@ from mohtasib.errors import (
 )
 from mohtasib.ledger import StoreConflict
 from mohtasib.server._api import api_router
-from mohtasib.server._keys_admin import keys_router
+from mohtasib.server._keys_admin import keys_router, reload_keys
 from mohtasib.server._ledger_api import ledger_router
 from mohtasib.server._pages import pages_router
 from mohtasib.server._portal import Denied, LangMiddleware, Portal, RequestLog
@@ -64,6 +64,10 @@ def _denied_handler(portal: Portal) -> Callable[[Request, Exception], Awaitable[
     return handler
 
 
+def _follow(portal: Portal) -> None:
+    reload_keys(portal)  # another process rotated a key: signer, sealing key, keyring, figures
+
+
 def build_app(settings: ServerSettings) -> FastAPI:
     """Open the ledger, the portal tables and the register; mount the pages and the API.
 
@@ -91,6 +95,7 @@ def build_app(settings: ServerSettings) -> FastAPI:
     pages = pages_router(portal)
     app.state.page_routes = pages.routes  # the HTML routes, for the access tests
     app.include_router(pages)
+    portal.ledger.on_rotation = lambda: _follow(portal)
     app.include_router(keys_router(portal))  # /admin/keys, /ledger/verifiers.txt
     app.mount("/static", StaticFiles(packages=[("mohtasib.server", "static")]), name="static")
     app.add_middleware(RequestLog)

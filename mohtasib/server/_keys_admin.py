@@ -43,6 +43,7 @@ from mohtasib.ledger import (
 )
 from mohtasib.server._auth import Session
 from mohtasib.server._i18n import text
+from mohtasib.server._ledger_api import keys_stamp
 from mohtasib.server._portal import Portal, lang_of
 
 __all__ = ["keys_router", "reload_keys", "rotate_portal_oversight", "rotate_portal_signer"]
@@ -59,6 +60,7 @@ def reload_keys(portal: Portal) -> Keyring:
     keyring = Keyring.load(directory)
     portal.keyring = keyring
     portal.opener = keyring.opener()
+    service.keys_stamp = keys_stamp(directory)
     if portal.opener is not None:
         portal.figures.opener = portal.opener
     return keyring
@@ -109,6 +111,7 @@ def keys_router(portal: Portal) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def _keyring() -> Keyring:
+        portal.ledger.follow_rotation()
         return portal.keyring if portal.keyring is not None else reload_keys(portal)
 
     def _page(

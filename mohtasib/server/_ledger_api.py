@@ -25,24 +25,44 @@
 
 import base64
 import hmac
+import logging
+import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from mohtasib.errors import ConfigError
 from mohtasib.ledger import AccessRecord, Ledger, Receipt, leaf_hash, load_policy, open_store
 from mohtasib.ledger._bundles import ConsistencyBundle, InclusionBundle, publish_checkpoint
 from mohtasib.ledger._keys import load_keys
 from mohtasib.server._settings import ApiToken, ServerSettings, hash_token
 
-__all__ = ["MAX_ENTRIES", "LedgerService", "ledger_router"]
+__all__ = ["MAX_ENTRIES", "LedgerService", "keys_stamp", "ledger_router"]
 
 #: Most entries one ``GET /api/ledger/entries`` returns.
 MAX_ENTRIES = 1000
 _bearer = HTTPBearer(auto_error=False, description="API token of role officer or system")
+#: The key-directory files a rotation replaces (each by an atomic rename).
+_ROTATED_FILES = ("keyring.json", "log.vkey", "oversight.pub")
+_log = logging.getLogger("mohtasib.server")
+
+
+def keys_stamp(keys_dir: Path) -> tuple[tuple[int, int, int] | None, ...]:
+    """Identity of the key files a rotation replaces: (inode, mtime ns, size) each, or None."""
+    stamp: list[tuple[int, int, int] | None] = []
+    for name in _ROTATED_FILES:
+        try:
+            found = os.stat(keys_dir / name)
+        except OSError:
+            stamp.append(None)
+        else:
+            stamp.append((found.st_ino, found.st_mtime_ns, found.st_size))
+    return tuple(stamp)
 
 
 class LedgerService:
@@ -61,6 +81,35 @@ class LedgerService:
         #: Tokens issued at run time (the portal's administrators), looked up by SHA-256.
         self.issued: Callable[[str], ApiToken | None] = lambda digest: None
         self._publish = threading.Lock()
+        self.keys_dir = Path(settings.keys_dir)
+        self.keys_stamp = keys_stamp(self.keys_dir)
+        #: Re-reads the keys after another process rotated them (the portal sets its own).
+        self.on_rotation: Callable[[], None] = self._reload_keys
+        self._follow = threading.Lock()
+
+    def _reload_keys(self) -> None:
+        self.keys = load_keys(self.keys_dir)
+        self.ledger.set_oversight_public_key(self.keys.oversight_public_key)
+
+    def follow_rotation(self) -> None:
+        """Switch to keys another process rotated (several workers share one key directory).
+
+        Cheap when nothing changed (three ``stat`` calls). A key directory caught in
+        the middle of a rotation (ConfigError from :func:`~mohtasib.ledger.load_keys`)
+        is retried on the next call, with the keys in use kept meanwhile.
+        """
+        stamp = keys_stamp(self.keys_dir)
+        if stamp == self.keys_stamp:
+            return
+        with self._follow:
+            if stamp == self.keys_stamp:
+                return
+            try:
+                self.on_rotation()
+            except ConfigError as exc:
+                _log.warning("key directory changed but cannot be read yet: %s", exc)
+                return
+            self.keys_stamp = stamp
 
     def authenticate(self, token: str) -> ApiToken | None:
         """The token's entry, compared in constant time; None when unknown or revoked."""
@@ -72,6 +121,7 @@ class LedgerService:
 
     def latest_checkpoint(self) -> str | None:
         """The newest stored checkpoint note, signing a new one first when the log grew."""
+        self.follow_rotation()
         with self._publish:
             saved = self.ledger.store.checkpoints()
             size = self.ledger.size()
@@ -131,6 +181,7 @@ def ledger_router(service: LedgerService) -> APIRouter:
         body: Annotated[dict[str, Any], Body(description="An access record (JSON schema v1)")],
     ) -> dict[str, Any]:
         record = AccessRecord.from_dict(_bind(token, body, service))
+        service.follow_rotation()
         return _receipt(service.ledger.append(record))
 
     @router.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")

@@ -266,6 +266,7 @@ def _public_pages(router: APIRouter, portal: Portal) -> None:
 
     @router.get("/ledger", response_class=HTMLResponse)
     async def ledger_page(request: Request) -> HTMLResponse:
+        portal.ledger.follow_rotation()  # keys another worker rotated
         base = str(request.base_url).rstrip("/")
         logs = [
             {
@@ -397,6 +398,7 @@ def _officer_pages(router: APIRouter, portal: Portal) -> None:
         receipt, error, status = None, None, 201
         try:
             record = _record(session, form, portal)
+            portal.ledger.follow_rotation()  # keys another worker rotated
             done = portal.ledger.ledger.append(record)
         except InputError as exc:
             error, status = _problem(request, detail=str(exc)), 422

@@ -138,6 +138,7 @@ class Portal:
         figures of its ledger (:mod:`._ledger_figures`), and again whenever the log
         has grown; None for an empty register.
         """
+        self.ledger.follow_rotation()  # keys another worker rotated
         if not self.register.full_cards:
             return None
         with self._refreshing:
