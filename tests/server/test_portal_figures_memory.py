@@ -19,19 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nacl.public import PrivateKey
 
-from mohtasib.ledger import create_keys, parse_leaf, retention_sweep
+from mohtasib.ledger import parse_leaf, retention_sweep
 from mohtasib.ledger._sealing import BodyOpener
-from mohtasib.server import create_app, load_settings
-from mohtasib.server._demo import DEMO_POLICIES, _synthetic_accesses, build_demo
+from mohtasib.server import create_app
+from mohtasib.server._demo import _synthetic_accesses, build_demo
 from mohtasib.server._keys_admin import rotate_portal_oversight
 from mohtasib.server._ledger_figures import LedgerFigures
 from mohtasib.server._settings import ServerSettings
 from tests.server.conftest import REGISTER
+from tests.server.test_portal_postgres import pg_settings
 
 PERIOD = dt.timedelta(days=30)  # every example card's technical.retention.period_days
 
@@ -109,20 +109,7 @@ def test_deletions_stay_attributed_after_a_restart_sqlite(tmp_path: Path) -> Non
 def test_deletions_stay_attributed_after_a_restart_postgres(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    create_keys(tmp_path / "keys", origin="test.mohtasib.invalid/portal-SYNTHETIC")
-    policies = []
-    for system, body in DEMO_POLICIES.items():
-        path = tmp_path / f"{system}.yaml"
-        path.write_text(yaml.safe_dump({"system": system, **body}), encoding="utf-8")
-        policies.append(path)
-    settings = load_settings(
-        environ={
-            "MOHTASIB_DATABASE_URL": postgres_url,
-            "MOHTASIB_LEDGER_KEYS": str(tmp_path / "keys"),
-            "MOHTASIB_REGISTER_DIR": str(REGISTER),
-        },
-        policies=policies,
-    )
+    settings = pg_settings(postgres_url, tmp_path)
     app = create_app(settings)
     try:
         _synthetic_accesses(app.state.portal.ledger.ledger, 12, seed=2025)

@@ -16,11 +16,12 @@ from mohtasib.ledger import NoteVerifier, create_keys, open_checkpoint
 from mohtasib.server import create_app, load_settings
 from mohtasib.server._demo import DEMO_POLICIES
 from mohtasib.server._pages import store_report
+from mohtasib.server._settings import ServerSettings
 from tests.server.conftest import PASSWORDS, REGISTER, REPORT_HTML, csrf_of, sign_in
 
 
-@pytest.fixture
-def pg_app(postgres_url: str, tmp_path: Path) -> Iterator[FastAPI]:
+def pg_settings(postgres_url: str, tmp_path: Path) -> ServerSettings:
+    """Settings of a portal on PostgreSQL: fresh keys, the demo policies and register."""
     create_keys(tmp_path / "keys", origin="test.mohtasib.invalid/portal-SYNTHETIC")
     policies = []
     for system, body in DEMO_POLICIES.items():
@@ -35,6 +36,12 @@ def pg_app(postgres_url: str, tmp_path: Path) -> Iterator[FastAPI]:
         },
         policies=policies,
     )
+    return settings
+
+
+@pytest.fixture
+def pg_app(postgres_url: str, tmp_path: Path) -> Iterator[FastAPI]:
+    settings = pg_settings(postgres_url, tmp_path)
     app = create_app(settings)
     portal = app.state.portal
     portal.accounts.create_user("DEMO-OFFICER-01", "officer", PASSWORDS["DEMO-OFFICER-01"])
