@@ -37,7 +37,6 @@ from mohtasib.ledger import (
     Keyring,
     OversightRotation,
     SignerRotation,
-    load_keys,
     rotate_oversight,
     rotate_signer,
 )
@@ -55,8 +54,7 @@ def reload_keys(portal: Portal) -> Keyring:
     """Re-read the key directory into the running portal (after a rotation)."""
     directory = portal.settings.keys_dir
     service = portal.ledger
-    service.keys = load_keys(directory)
-    service.ledger.set_oversight_public_key(service.keys.oversight_public_key)
+    service.reload_keys()
     keyring = Keyring.load(directory)
     portal.keyring = keyring
     portal.opener = keyring.opener()

@@ -84,12 +84,18 @@ class LedgerService:
         self.keys_dir = Path(settings.keys_dir)
         self.keys_stamp = keys_stamp(self.keys_dir)
         #: Re-reads the keys after another process rotated them (the portal sets its own).
-        self.on_rotation: Callable[[], None] = self._reload_keys
+        self.on_rotation: Callable[[], None] = self.reload_keys
         self._follow = threading.Lock()
 
-    def _reload_keys(self) -> None:
+    def reload_keys(self) -> None:
+        """Re-read the key directory: the signer, and the key new records are sealed to."""
         self.keys = load_keys(self.keys_dir)
         self.ledger.set_oversight_public_key(self.keys.oversight_public_key)
+
+    def append(self, record: AccessRecord) -> Receipt:
+        """Append one access with the keys in use now (after any rotation elsewhere)."""
+        self.follow_rotation()
+        return self.ledger.append(record)
 
     def follow_rotation(self) -> None:
         """Switch to keys another process rotated (several workers share one key directory).
@@ -181,8 +187,7 @@ def ledger_router(service: LedgerService) -> APIRouter:
         body: Annotated[dict[str, Any], Body(description="An access record (JSON schema v1)")],
     ) -> dict[str, Any]:
         record = AccessRecord.from_dict(_bind(token, body, service))
-        service.follow_rotation()
-        return _receipt(service.ledger.append(record))
+        return _receipt(service.append(record))
 
     @router.get("/checkpoint", response_class=PlainTextResponse, summary="Latest signed checkpoint")
     def checkpoint() -> PlainTextResponse:
