@@ -12,25 +12,31 @@ single appends are prepared by the leader, all together under one sealing key.
 A batch larger than :attr:`Ledger.pipeline_rows` on a store with ``append_rows``
 (SQLite) is instead prepared by the leader in slices while the store inserts the
 slices before it from a writer thread (:meth:`SqliteLedgerStore.append_rows
-<mohtasib.ledger._sqlite.SqliteLedgerStore.append_rows>`): a software pipeline over
-two cores whose output is the same entries, committed in the same single transaction.
+<mohtasib.ledger._sqlite.SqliteLedgerStore.append_rows>`), and, where the process may
+use two CPUs, each slice is sealed and hashed by the sealing helper process
+(:mod:`~mohtasib.ledger._sealhelper`) while the leader serialises the next: a software
+pipeline over two cores whose output is the same entries, committed in the same single
+transaction.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
-import hashlib
+import itertools
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 
 from nacl.public import PrivateKey, PublicKey
 
 from mohtasib.errors import InputError
+from mohtasib.ledger import _sealhelper
 from mohtasib.ledger._policy import Decision, Policy, evaluate
 from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
 from mohtasib.ledger._records import AccessRecord, pseudonymise
 from mohtasib.ledger._sealing import ACCESS_PREFIX, BodySealer, access_leaf, open_body, parse_leaf
+from mohtasib.ledger._sealworker import FRESH_SIZE, MAC_SIZE, leaves_and_hashes
 from mohtasib.ledger._store import LedgerStore, PreparedEntry, StoredEntry
 from mohtasib.ledger._tree import nodes_for_append, root_hash
 from mohtasib.ledger.verify import leaf_hash
@@ -60,23 +66,40 @@ class Receipt:
 _new_object, _set_attribute = object.__new__, object.__setattr__
 
 
-def _receipts(
-    first: int, rows: Sequence[PreparedEntry], decisions: Sequence[Decision]
-) -> list[Receipt]:
-    """``Receipt(first + i, rows[i] leaf hash, decisions[i])`` for each row.
+def _receipts(first: int, hashes: Sequence[bytes], decisions: Sequence[Decision]) -> list[Receipt]:
+    """``Receipt(first + i, hashes[i], decisions[i])`` for each leaf hash.
 
     Equal to calling the frozen dataclass's ``__init__`` (which sets each field through
     ``object.__setattr__``), in a third of the time: the instance dict is set at once.
     """
     out: list[Receipt] = []
     add = out.append
-    for index, row, decision in zip(range(first, first + len(rows)), rows, decisions, strict=True):
+    indices = range(first, first + len(hashes))
+    for index, hashed, decision in zip(indices, hashes, decisions, strict=True):
         receipt = _new_object(Receipt)
         _set_attribute(
-            receipt, "__dict__", {"index": index, "leaf_hash": row[5], "decision": decision}
+            receipt, "__dict__", {"index": index, "leaf_hash": hashed, "decision": decision}
         )
         add(receipt)
     return out
+
+
+#: Records in the first slices of a pipelined batch: small, so that the store starts
+#: inserting (and the helper sealing) soon after the batch starts; then ``pipeline_rows``.
+FIRST_SLICES = (32, 96)
+
+
+def _cut_slices(records: Sequence[AccessRecord], step: int) -> list[Sequence[AccessRecord]]:
+    """``records`` in slices: :data:`FIRST_SLICES` (capped at ``step``), then ``step`` each."""
+    parts: list[Sequence[AccessRecord]] = []
+    at = 0
+    sizes = itertools.chain((min(size, step) for size in FIRST_SLICES), itertools.repeat(step))
+    for size in sizes:
+        if at >= len(records):
+            return parts
+        parts.append(records[at : at + size])
+        at += size
+    return parts
 
 
 def _check_records(records: Sequence[object]) -> None:
@@ -119,6 +142,38 @@ def sealed_body(store: LedgerStore, index: int) -> tuple[bytes, bytes]:
     return row.body, view.commitment
 
 
+@dataclasses.dataclass
+class _Front:
+    """One slice serialised, decided and given its randomness; not yet sealed."""
+
+    sealer: BodySealer
+    times: list[str]
+    documents: list[bytes]
+    decisions: list[Decision]
+    tails: list[bytes]  # the distinct decision lines of the slice
+    index: list[int]  # each record's decision line in ``tails``
+    classes: list[str]  # retention classes
+    fresh: bytes  # salts and nonces, 56 bytes per record
+
+    def leaf_sizes(self) -> list[int]:
+        """The length of each record's leaf data (version line, commitment, decision)."""
+        head = len(ACCESS_PREFIX) + 32
+        sizes = [head + len(tail) for tail in self.tails]
+        return [sizes[i] for i in self.index]
+
+    def body_sizes(self) -> list[int]:
+        """The length of each record's sealed body (fixed by its document's length)."""
+        extra = len(self.sealer.prefix) + FRESH_SIZE + MAC_SIZE
+        return [extra + len(document) for document in self.documents]
+
+    def rows(
+        self, leaves: list[bytes], bodies: list[bytes], hashes: list[bytes]
+    ) -> list[PreparedEntry]:
+        """The prepared entries of the slice from its leaves, bodies and leaf hashes."""
+        kinds = itertools.repeat("access", len(leaves))
+        return list(zip(kinds, leaves, bodies, self.classes, self.times, hashes, strict=True))
+
+
 class Ledger:
     """An append-only, verifiable log of accesses to surveillance data (RFC 9162 tree).
 
@@ -134,6 +189,11 @@ class Ledger:
         The oversight body's X25519 public key (32 bytes); record bodies are sealed to it.
     pseudonym_key
         Key of :meth:`pseudonymise` (HMAC-SHA256), at least 16 bytes.
+    sealing_process
+        Whether the slices of a batch larger than :attr:`pipeline_rows` may be sealed
+        in a helper process on a second core (:mod:`~mohtasib.ledger._sealhelper`):
+        None (the default) uses it where this process may run on two or more CPUs,
+        False never starts one. The stored entries are the same either way.
     """
 
     def __init__(
@@ -143,8 +203,10 @@ class Ledger:
         policy: Policy | Iterable[Policy] | None = None,
         oversight_public_key: bytes | PublicKey,
         pseudonym_key: bytes,
+        sealing_process: bool | None = None,
     ) -> None:
         self.store = store
+        self.sealing_process = sealing_process
         policies = [policy] if isinstance(policy, Policy) else list(policy or [])
         self.policies = {p.system: p for p in policies}
         self._has_policy = policy is not None
@@ -238,32 +300,92 @@ class Ledger:
         ``sealer`` defaults to a new one for the current oversight key (one ephemeral
         key per batch, see :mod:`~mohtasib.ledger._sealing`).
         """
-        if sealer is None:
-            sealer = BodySealer(self._public_key)
+        front = self._front(records, sealer or BodySealer(self._public_key))
+        return self._seal_here(front), front.decisions
+
+    def _front(self, records: Sequence[AccessRecord], sealer: BodySealer) -> _Front:
+        """The part of :meth:`_prepare` before sealing: times, JSON, decisions, randomness."""
         times = [record.time.isoformat() for record in records]
-        digests, bodies = sealer.seal_many(
-            [record.canonical_json(t) for record, t in zip(records, times, strict=True)]
-        )
+        documents = [record.canonical_json(t) for record, t in zip(records, times, strict=True)]
         decide = self.decide
         decisions = [decide(record) for record in records]
         # The leaf is ACCESS_PREFIX + commitment + the decision lines (access_leaf), the
-        # decision part built once per decision object of the batch.
-        tails: dict[int, bytes] = {}
+        # decision part built once per distinct (allowed, rule) of the slice: every denial
+        # is its own Decision object (its reason names the record's values).
+        slots: dict[tuple[bool, str | None], int] = {}
+        tails: list[bytes] = []
+        index: list[int] = []
         for decision in decisions:
-            if id(decision) not in tails:
-                tails[id(decision)] = access_leaf(
-                    b"", allowed=decision.allowed, rule=decision.rule
-                )[len(ACCESS_PREFIX) :]
-        sha256 = hashlib.sha256
-        rows: list[PreparedEntry] = []
-        add = rows.append
-        for record, time, digest, body, decision in zip(
-            records, times, digests, bodies, decisions, strict=True
-        ):
-            leaf = ACCESS_PREFIX + digest + tails[id(decision)]
-            hashed = sha256(b"\x00" + leaf).digest()  # leaf_hash(leaf), RFC 9162 §2.1.1
-            add(("access", leaf, body, record.retention_class, time, hashed))
-        return rows, decisions
+            key = (decision.allowed, decision.rule)
+            slot = slots.get(key)
+            if slot is None:
+                slot = slots[key] = len(tails)
+                line = access_leaf(b"", allowed=decision.allowed, rule=decision.rule)
+                tails.append(line[len(ACCESS_PREFIX) :])
+            index.append(slot)
+        classes = [record.retention_class for record in records]
+        return _Front(
+            sealer, times, documents, decisions, tails, index, classes, sealer.draw(len(records))
+        )
+
+    @staticmethod
+    def _seal_here(front: _Front) -> list[PreparedEntry]:
+        """Seal and hash ``front`` in this process (what the sealing helper would return)."""
+        digests, bodies = front.sealer.seal_many(front.documents, front.fresh)
+        leaves, hashes = leaves_and_hashes(ACCESS_PREFIX, digests, front.tails, front.index)
+        return front.rows(leaves, bodies, hashes)
+
+    def _sealed_slices(
+        self, records: Sequence[AccessRecord], sealer: BodySealer
+    ) -> Iterator[tuple[list[PreparedEntry], list[Decision]]]:
+        """:meth:`_prepare` of each slice of ``records``, sealed by the helper when it can.
+
+        With the sealing helper process (:mod:`~mohtasib.ledger._sealhelper`), slice
+        ``k + 1`` is serialised and sent before slice ``k`` is collected, so the helper
+        seals one slice while this thread prepares the next and the store inserts the
+        one before. Should the helper fail, the slices it holds are sealed here from the
+        same randomness: the entries are the same either way. Closed early (the store or
+        a later slice failed), the answers still in flight are read and dropped, so the
+        helper is left ready for the next batch.
+        """
+        parts = _cut_slices(records, self.pipeline_rows)
+        borrowed = (
+            contextlib.nullcontext(None) if self.sealing_process is False else _sealhelper.borrow()
+        )
+        with borrowed as helper:
+            sent: collections.deque[_Front] = collections.deque()
+            try:
+                for part in parts:
+                    front = self._front(part, sealer)
+                    if helper is not None and not helper.failed:
+                        with contextlib.suppress(_sealhelper.HelperFailed):
+                            helper.submit(
+                                sealer.shared_key, sealer.prefix, ACCESS_PREFIX, front.fresh,
+                                front.documents, front.tails, front.index,
+                            )  # fmt: skip
+                    sent.append(front)
+                    if len(sent) > 1 or helper is None or helper.failed:
+                        yield self._collect(helper, sent.popleft())
+                while sent:
+                    yield self._collect(helper, sent.popleft())
+            finally:
+                while sent and helper is not None and not helper.failed:
+                    front = sent.popleft()
+                    with contextlib.suppress(_sealhelper.HelperFailed):
+                        helper.collect(front.leaf_sizes(), front.body_sizes())
+
+    def _collect(
+        self, helper: _sealhelper.SealHelper | None, front: _Front
+    ) -> tuple[list[PreparedEntry], list[Decision]]:
+        """The rows of ``front``: the helper's answer, or sealed here without a helper."""
+        if helper is not None and not helper.failed:
+            try:
+                hashes, leaves, bodies = helper.collect(front.leaf_sizes(), front.body_sizes())
+            except _sealhelper.HelperFailed:
+                pass
+            else:
+                return front.rows(leaves, bodies, hashes), front.decisions
+        return self._seal_here(front), front.decisions
 
     def _group_commit(self, pending: _Pending) -> list[Receipt]:
         """Queue a batch; the first caller to get the lock commits every queued batch."""
@@ -311,19 +433,22 @@ class Ledger:
         if any(p.rows is None for p in batch):
             count = sum(len(p.records) for p in batch)
             chunks = self._slices(batch, size, receipts)
-            self.store.append_rows(size, count, chunks)  # type: ignore[attr-defined]
+            try:
+                self.store.append_rows(size, count, chunks)  # type: ignore[attr-defined]
+            finally:  # on a failure: at once, so an abandoned batch returns the sealing helper
+                chunks.close()
         else:
             self._store_rows(size, [row for p in batch for row in p.rows or []])
             at = size
             for p in batch:
-                receipts.append(_receipts(at, p.rows or [], p.decisions))
+                receipts.append(_receipts(at, [row[5] for row in p.rows or []], p.decisions))
                 at += len(p.rows or [])
         for p, mine in zip(batch, receipts, strict=True):  # committed: acknowledge
             p.receipts = mine
 
     def _slices(
         self, batch: list[_Pending], size: int, receipts: list[list[Receipt]]
-    ) -> Iterator[list[PreparedEntry]]:
+    ) -> Generator[list[PreparedEntry], None, None]:
         """The queued rows in order, preparing each unprepared batch slice by slice.
 
         Each batch is sealed under one ephemeral key, drawn for the oversight key
@@ -331,19 +456,17 @@ class Ledger:
         into ``receipts`` after its last slice is yielded, while the store inserts it;
         the caller hands them out only after the commit.
         """
-        step, at = self.pipeline_rows, size
+        at = size
         for p in batch:
             if p.rows is None:
-                sealer = BodySealer(self._public_key)
                 p.rows, p.decisions = [], []
-                for start in range(0, len(p.records), step):
-                    rows, decisions = self._prepare(p.records[start : start + step], sealer)
+                for rows, decisions in self._sealed_slices(p.records, BodySealer(self._public_key)):
                     p.rows.extend(rows)
                     p.decisions.extend(decisions)
                     yield rows
             else:
                 yield p.rows
-            receipts.append(_receipts(at, p.rows, p.decisions))
+            receipts.append(_receipts(at, [row[5] for row in p.rows], p.decisions))
             at += len(p.rows)
 
     def _store_rows(self, size: int, rows: Sequence[PreparedEntry]) -> None:

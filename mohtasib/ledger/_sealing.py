@@ -39,15 +39,17 @@ import dataclasses
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import os
 import re
 from collections.abc import Sequence
 
-from nacl import _sodium, bindings
+from nacl import bindings
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from mohtasib.errors import InputError, VerificationError
+from mohtasib.ledger._sealworker import FRESH_SIZE, seal_documents
 from mohtasib.ledger.verify import leaf_hash
 
 __all__ = [
@@ -74,7 +76,6 @@ SALT_SIZE = 32
 BODY_MAGIC = b"mtb2"
 _NONCE = bindings.crypto_box_NONCEBYTES
 _KEY = bindings.crypto_box_PUBLICKEYBYTES
-_MAC: int = _sodium.lib.crypto_box_macbytes()  # the Poly1305 tag, 16 bytes
 _RULE = re.compile(rb"[a-z0-9_]+")
 
 
@@ -201,41 +202,45 @@ class BodySealer:
         digests, bodies = self.seal_many([canonical_json])
         return digests[0], bodies[0]
 
-    def seal_many(self, documents: Sequence[bytes]) -> tuple[list[bytes], list[bytes]]:
+    @property
+    def prefix(self) -> bytes:
+        """The first bytes of every body this sealer seals: magic and ephemeral public key."""
+        return self._prefix
+
+    @property
+    def shared_key(self) -> bytes:
+        """The ``crypto_box_beforenm`` key of this batch (for the sealing helper process)."""
+        return self._key
+
+    @staticmethod
+    def draw(count: int) -> bytes:
+        """Fresh salts and nonces for ``count`` records (56 bytes each, one ``os.urandom``)."""
+        return os.urandom(FRESH_SIZE * count)
+
+    def seal_many(
+        self, documents: Sequence[bytes], fresh: bytes | None = None
+    ) -> tuple[list[bytes], list[bytes]]:
         """Seal each canonical JSON document; return their commitments and sealed bodies.
 
         Same bytes as :meth:`seal` per document, with every salt and nonce of the batch
-        drawn from the OS in one ``os.urandom`` call and libsodium's
-        ``crypto_box_easy_afternm`` (whose output is ``crypto_box_afternm``'s without the
-        16 zero bytes it strips) called through PyNaCl's CFFI library object itself: one
-        AEAD call and one SHA-256 per record, nothing derived per record. The wrapper in
-        ``nacl.bindings`` re-checks the nonce and key lengths and allocates an output
-        buffer on every call; here the key is checked once (in ``__init__``), every nonce
-        is a 24-byte slice by construction, and the whole batch of bodies is written into
-        one buffer, then cut into one ``bytes`` per body.
+        drawn from the OS in one ``os.urandom`` call (or taken from ``fresh``, as
+        :meth:`draw` returns them) and libsodium's ``crypto_box_easy_afternm`` (whose
+        output is ``crypto_box_afternm``'s without the 16 zero bytes it strips) called
+        through PyNaCl's CFFI library object itself: one AEAD call and one SHA-256 per
+        record, nothing derived per record, every body written into one buffer
+        (:func:`~mohtasib.ledger._sealworker.seal_documents`), then cut into one ``bytes``
+        per body.
         """
-        step = SALT_SIZE + _NONCE
-        fresh = os.urandom(step * len(documents))
-        prefix = self._prefix
-        head = len(prefix) + _NONCE
-        sizes = [head + SALT_SIZE + len(document) + _MAC for document in documents]
-        out = _sodium.ffi.new("unsigned char[]", max(1, sum(sizes)))
-        view = _sodium.ffi.buffer(out)
-        box, sha256, key = _sodium.lib.crypto_box_easy_afternm, hashlib.sha256, self._key
-        digests, starts = [], []
-        failed = pos = 0
-        for at, document, size in zip(range(0, len(fresh), step), documents, sizes, strict=True):
-            nonce = fresh[at + SALT_SIZE : at + step]
-            plain = fresh[at : at + SALT_SIZE] + document
-            digests.append(sha256(plain).digest())
-            view[pos : pos + head] = prefix + nonce
-            failed |= box(out + (pos + head), plain, len(plain), nonce, key)
-            starts.append(pos)
-            pos += size
-        if failed:
-            raise CryptoError("libsodium crypto_box_easy_afternm failed")
-        whole = view[:]
-        return digests, [whole[at : at + size] for at, size in zip(starts, sizes, strict=True)]
+        if fresh is None:
+            fresh = self.draw(len(documents))
+        digests, whole, sizes = seal_documents(self._key, self._prefix, fresh, documents)
+        return digests, split(whole, sizes)
+
+
+def split(whole: bytes, sizes: Sequence[int]) -> list[bytes]:
+    """Cut ``whole`` into consecutive pieces of ``sizes``."""
+    ends = list(itertools.accumulate(sizes))
+    return [whole[end - size : end] for end, size in zip(ends, sizes, strict=True)]
 
 
 def seal_body(canonical_json: bytes, public_key: bytes | PublicKey) -> tuple[bytes, bytes]:

@@ -14,11 +14,13 @@ file, so the CLI and the portal report it instead of a traceback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from time import sleep
 from types import TracebackType
 from typing import Any
 
@@ -78,6 +80,12 @@ _SQL = statements("", "?", "CAST({} AS BLOB)")
 STATEMENT_ROWS = 250
 
 
+@functools.lru_cache(maxsize=64)
+def _insert_sql(rows: int) -> str:
+    """The multi-row INSERT of ``rows`` entry rows (one text per size, cached)."""
+    return insert_values("entries", rows, "?")
+
+
 class _Inserter:
     """A writer thread that runs multi-row INSERTs on the connection while its caller works.
 
@@ -85,7 +93,9 @@ class _Inserter:
     thread only executes the statements it is handed, one at a time, in order. The
     SQLite driver releases the GIL for the whole execution of one statement, so the
     caller's Python work (preparing the next rows) runs beside the insert on another
-    core. :meth:`submit` does not wait for the thread: it takes the GIL (to bind the
+    core. Each statement inserts one chunk of the caller's (or a part of it), its
+    multi-row SQL text made once per row count. :meth:`submit` does not wait for the
+    thread: it takes the GIL (to bind the
     parameters, and again when the statement returns) whenever the caller releases it,
     which the ledger's preparation does on every libsodium call (CFFI releases the
     GIL around foreign calls), and at the latest after CPython's switch interval.
@@ -94,9 +104,9 @@ class _Inserter:
     of 4–6 runs (``bench/RESULTS.md``).
     """
 
-    def __init__(self, db: sqlite3.Connection, sql: str) -> None:
-        self._db, self._sql = db, sql
-        self._jobs: queue.SimpleQueue[list[object] | None] = queue.SimpleQueue()
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._jobs: queue.SimpleQueue[tuple[str, list[object]] | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self._cancelled = False
         # A daemon: if its caller is a daemon thread stopped at interpreter exit, this one
@@ -108,20 +118,20 @@ class _Inserter:
 
     def _run(self) -> None:
         while True:
-            params = self._jobs.get()
-            if params is None:
+            job = self._jobs.get()
+            if job is None:
                 return
             if self.error is None and not self._cancelled:
                 try:
-                    self._db.execute(self._sql, params)
+                    self._db.execute(*job)
                 except BaseException as exc:  # re-raised by the caller in close()
                     self.error = exc
 
-    def submit(self, params: list[object]) -> None:
-        """Queue one statement's parameters (raise the error of an earlier one, if any)."""
+    def submit(self, rows: int, params: list[object]) -> None:
+        """Queue one INSERT of ``rows`` entry rows (raise the error of an earlier one, if any)."""
         if self.error is not None:
             raise self.error
-        self._jobs.put(params)
+        self._jobs.put((_insert_sql(rows), params))
 
     def close(self) -> None:
         """Wait for every queued statement; raise the first error one of them raised."""
@@ -245,12 +255,14 @@ class SqliteLedgerStore(SqlLedgerStore):
         Same transaction and stored rows as :meth:`append_batch` (entries, tiles, nodes
         of level 4 and above, size; StoreConflict when the stored size is not ``first``),
         but the entry rows are inserted while ``chunks`` is still being consumed: each
-        full :data:`STATEMENT_ROWS` rows go to a writer thread as one multi-row INSERT,
-        which SQLite executes with the GIL released, so the caller's generator prepares
-        the next rows on the other core meanwhile. The older nodes the tree update reads
-        (:func:`~mohtasib.ledger._tree.siblings_for_append`) are fetched first, so the
-        perfect nodes (:func:`~mohtasib.ledger.nodes_for_append`) and tiles are hashed
-        while the last rows are still being inserted. Everything is committed at once:
+        chunk goes to a writer thread as it arrives, as multi-row INSERTs of at most
+        :data:`STATEMENT_ROWS` rows, which SQLite executes with the GIL released, so the
+        caller's generator prepares the next rows on the other core meanwhile. The older
+        nodes the tree update reads (:func:`~mohtasib.ledger._tree.siblings_for_append`)
+        are fetched first, so the perfect nodes (:func:`~mohtasib.ledger.nodes_for_append`)
+        and tiles are hashed while the last rows are still being inserted (the caller
+        yields the GIL once after the last chunk, so that the writer thread starts that
+        INSERT at once instead of after CPython's switch interval). Everything is committed at once:
         nothing is durable, or visible to another connection, before ``COMMIT``.
         ValueError when ``chunks`` yields other than ``count`` entries (rolled back).
         ``chunks`` runs in the calling thread and must not use this store.
@@ -265,21 +277,16 @@ class SqliteLedgerStore(SqlLedgerStore):
                     {key: self.node(*key) for key in siblings_for_append(first, count)}
                 )
                 hashes: list[bytes] = []
-                pending: list[PreparedEntry] = []
-                index = first
-                with _Inserter(db, insert_values("entries", width, "?")) as inserter:
+                with _Inserter(db) as inserter:
                     for rows in chunks:  # the caller prepares the next rows here
-                        pending.extend(rows)
-                        while len(pending) >= width:
-                            part, pending = pending[:width], pending[width:]
-                            inserter.submit(_flat(part, index, hashes))
-                            index += width
-                    tail = _flat(pending, index, hashes)
+                        for at in range(0, len(rows), width):
+                            part = rows[at : at + width]
+                            inserter.submit(len(part), _flat(part, first + len(hashes), hashes))
                     if len(hashes) != count:
                         raise ValueError(f"got {len(hashes)} entries to append; want {count}")
+                    sleep(0)  # let the writer thread take the GIL and start the last INSERT
                     nodes = nodes_for_append(first, hashes, siblings, min_level=TILE_HEIGHT)
                     tiles = tile_rows(first, prefix, hashes)
-                db.executemany(sql["insert_entries"], _rows_of(tail))
                 db.executemany("INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles)
                 db.executemany(
                     sql["insert_nodes"], [(node_key(lv, ix), value) for lv, ix, value in nodes]

@@ -70,6 +70,10 @@ def _fixed_randomness(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PrivateKey, "generate", lambda: PrivateKey(b"\x07" * 32))
 
 
+def _writer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "mohtasib-sqlite-insert"]
+
+
 def _records(make_record: MakeRecord, count: int, tag: str) -> list[AccessRecord]:
     purposes = ["investigation", "curiosity"]  # the second is denied: a second leaf form
     return [make_record(outcome=f"{tag}-{i}", purpose=purposes[i % 3 == 0]) for i in range(count)]
@@ -148,10 +152,9 @@ def test_writer_thread_failure_rolls_back_everything(
             "CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.idx = 300 "
             "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
         )
-    threads = threading.active_count()
     with pytest.raises(StorageError, match="refused by test"):
         ledger.append_many(_records(make_record, 600, "x"))
-    assert threading.active_count() == threads  # the writer thread is gone
+    assert not _writer_threads()  # the writer thread is gone
     assert ledger.size() == 5
     assert len(store.entries(0, 1000)) == 5
     with store._guard() as db:
@@ -170,18 +173,23 @@ def test_preparation_failure_mid_stream_stores_nothing(
 ) -> None:
     store = SqliteLedgerStore(tmp_path / "ledger.db")
     ledger = Ledger(
-        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+        store,
+        oversight_public_key=bytes(oversight_key.public_key),
+        pseudonym_key=PSEUDONYM_KEY,
+        sealing_process=False,  # sealed here (the helper's failures: test_sealhelper.py)
     )
     ledger.pipeline_rows = 50
     original = _sealing.BodySealer.seal_many
     calls = 0
 
-    def failing(self: _sealing.BodySealer, documents: list[bytes]) -> object:
+    def failing(
+        self: _sealing.BodySealer, documents: list[bytes], fresh: bytes | None = None
+    ) -> object:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise RuntimeError("sealing failed in the third slice")
-        return original(self, documents)
+        return original(self, documents, fresh)
 
     monkeypatch.setattr(_sealing.BodySealer, "seal_many", failing)
     with pytest.raises(RuntimeError, match="third slice"):
@@ -270,12 +278,14 @@ def test_siblings_for_append_are_exactly_the_nodes_read(size: int, count: int) -
 
 def test_fast_receipts_equal_the_dataclass() -> None:
     decisions = [Decision(True, None, "ok"), Decision(False, "authority_type", "no")]
-    rows = [("access", b"leaf", b"body", "standard", "t", bytes([i]) * 32) for i in range(2)]
-    fast = _receipts(7, rows, decisions)
-    assert fast == [Receipt(7, rows[0][5], decisions[0]), Receipt(8, rows[1][5], decisions[1])]
+    hashes = [bytes([i]) * 32 for i in range(2)]
+    fast = _receipts(7, hashes, decisions)
+    assert fast == [Receipt(7, hashes[0], decisions[0]), Receipt(8, hashes[1], decisions[1])]
     assert [r.to_dict() for r in fast][1]["index"] == 8
     with pytest.raises(AttributeError):
         fast[0].index = 3  # type: ignore[misc]  # still frozen
+    with pytest.raises(ValueError):
+        _receipts(0, hashes, decisions[:1])
 
 
 CHILD = """

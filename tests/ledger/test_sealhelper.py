@@ -1,0 +1,324 @@
+"""The sealing helper process gives the same entries as sealing in-process, or steps aside.
+
+Large batches on SQLite may have their slices sealed, committed to and leaf-hashed in
+a child process (``mohtasib.ledger._sealhelper`` running ``_sealworker.py``). With the
+randomness fixed, a log built through the helper must be byte for byte the log built
+in-process; a helper that dies, answers with an error or cannot start must cost
+nothing but speed; an abandoned batch must not leave answers in the pipe for the
+next one; and the child must not outlive the process that started it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey
+
+from mohtasib.errors import StorageError
+from mohtasib.ledger import _sealhelper, _sealworker
+from mohtasib.ledger._audit import audit_log
+from mohtasib.ledger._log import Ledger, Receipt, _cut_slices
+from mohtasib.ledger._records import AccessRecord
+from mohtasib.ledger._sealing import ACCESS_PREFIX, BodySealer
+from mohtasib.ledger._sqlite import SqliteLedgerStore
+from tests.ledger.conftest import PSEUDONYM_KEY
+from tests.ledger.test_throughput_pipeline import POLICY, _dump, _fixed_randomness, _records
+
+MakeRecord = Callable[..., AccessRecord]
+BATCHES = [300, 7, 520, 251]  # pipelined (above 40 rows) and not, unaligned starts
+
+
+@pytest.fixture
+def helper() -> Iterator[_sealhelper.SealHelper]:
+    """A fresh, ready helper for this process; stopped afterwards."""
+    if _sealhelper.usable_cpus() < 2:
+        pytest.skip("the sealing helper is used only with two or more CPUs")
+    _sealhelper.shutdown()
+    started = _sealhelper.start()
+    assert started is not None and started.wait_ready(), "the sealing helper did not start"
+    yield started
+    _sealhelper.shutdown()
+
+
+def _ledger(path: Path, key: PrivateKey, *, sealing_process: bool | None) -> Ledger:
+    ledger = Ledger(
+        SqliteLedgerStore(path),
+        policy=POLICY,
+        oversight_public_key=bytes(key.public_key),
+        pseudonym_key=PSEUDONYM_KEY,
+        sealing_process=sealing_process,
+    )
+    ledger.pipeline_rows = 40
+    return ledger
+
+
+def _build(
+    path: Path, key: PrivateKey, make_record: MakeRecord, *, sealing_process: bool | None
+) -> list[list[Receipt]]:
+    ledger = _ledger(path, key, sealing_process=sealing_process)
+    receipts = [
+        ledger.append_many(_records(make_record, n, f"b{i}")) for i, n in enumerate(BATCHES)
+    ]
+    ledger.store.close()
+    return receipts
+
+
+def test_log_sealed_by_the_helper_is_byte_identical(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    helper: _sealhelper.SealHelper,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+) -> None:
+    _fixed_randomness(monkeypatch)
+    here = _build(tmp_path / "here.db", oversight_key, make_record, sealing_process=False)
+    assert helper.answered == 0
+    _fixed_randomness(monkeypatch)
+    there = _build(tmp_path / "there.db", oversight_key, make_record, sealing_process=None)
+    # every slice of the three pipelined batches went through the helper
+    assert helper.answered == sum(
+        len(_cut_slices([make_record()] * n, 40)) for n in BATCHES if n > 40
+    )
+    assert there == here
+    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
+    store = SqliteLedgerStore(tmp_path / "there.db")
+    ledger = Ledger(
+        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+    )
+    size = ledger.size()
+    assert size == sum(BATCHES)
+    assert audit_log(store, [(size, ledger.root())]).ok
+    assert ledger.read_record(size - 1, oversight_key).outcome == f"b3-{BATCHES[-1] - 1}"
+    store.close()
+
+
+def test_a_helper_that_dies_mid_batch_costs_only_speed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    helper: _sealhelper.SealHelper,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _fixed_randomness(monkeypatch)
+    _build(tmp_path / "here.db", oversight_key, make_record, sealing_process=False)
+    original = _sealhelper.SealHelper.collect
+    calls = 0
+
+    def dying(self: _sealhelper.SealHelper, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # slices in flight: sealed in-process instead
+            self._process.kill()
+            self._process.wait()
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sealhelper.SealHelper, "collect", dying)
+    _fixed_randomness(monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
+        _build(tmp_path / "there.db", oversight_key, make_record, sealing_process=None)
+    # answers already in the pipe when it died may still be read; none after that
+    total = sum(len(_cut_slices([make_record()] * n, 40)) for n in BATCHES if n > 40)
+    assert helper.failed and 2 <= helper.answered <= 3 < total
+    assert "sealing helper process failed" in caplog.text
+    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
+    with _sealhelper.borrow() as again:  # a failed helper is not used again ...
+        assert again is None
+    _sealhelper.shutdown()  # ... until it is stopped and a new one started
+    fresh = _sealhelper.start()
+    assert fresh is not None and fresh is not helper and fresh.wait_ready()
+
+
+def test_a_store_failure_mid_batch_leaves_the_helper_in_step(
+    tmp_path: Path,
+    helper: _sealhelper.SealHelper,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+) -> None:
+    ledger = _ledger(tmp_path / "ledger.db", oversight_key, sealing_process=None)
+    store = ledger.store
+    assert isinstance(store, SqliteLedgerStore)
+    with store._guard() as db:  # refuses a row of the third slice, with later ones in flight
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.idx = 150 "
+            "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+        )
+    with pytest.raises(StorageError, match="refused by test"):
+        ledger.append_many(_records(make_record, 400, "x"))
+    assert ledger.size() == 0 and not helper.failed
+    with store._guard() as db:
+        db.execute("DROP TRIGGER refuse")
+    before = helper.answered
+    receipts = ledger.append_many(_records(make_record, 400, "y"))
+    assert helper.answered > before  # the helper sealed this batch, in step with its answers
+    assert [r.index for r in receipts] == list(range(400))
+    assert ledger.read_record(399, oversight_key).outcome == "y-399"
+    assert audit_log(store, [(400, ledger.root())]).ok
+    store.close()
+
+
+def test_a_request_the_helper_cannot_read_is_answered_with_the_reason(
+    helper: _sealhelper.SealHelper,
+) -> None:
+    sealer = BodySealer(PrivateKey.generate().public_key)
+    helper.submit(sealer.shared_key, sealer.prefix, ACCESS_PREFIX, b"", [b"{}"], [b"\n"], [5])
+    with pytest.raises(_sealhelper.HelperFailed, match="names a decision line"):
+        helper.collect([1], [1])
+    assert helper.failed
+    assert helper._process.wait(timeout=10) is not None  # the helper exited
+
+
+def test_the_helper_answers_what_the_sealer_computes(helper: _sealhelper.SealHelper) -> None:
+    sealer = BodySealer(PrivateKey.generate().public_key)
+    documents = [b'{"a":1}', '{"b":"\u0627\u0631\u062f\u0648"}'.encode(), b""]
+    tails, index = [b"\nallowed\n", b"\ndenied x\n"], [1, 0, 1]
+    fresh = sealer.draw(len(documents))
+    digests, bodies = sealer.seal_many(documents, fresh)
+    leaves, hashes = _sealworker.leaves_and_hashes(ACCESS_PREFIX, digests, tails, index)
+    helper.submit(sealer.shared_key, sealer.prefix, ACCESS_PREFIX, fresh, documents, tails, index)
+    got = helper.collect([len(leaf) for leaf in leaves], [len(body) for body in bodies])
+    assert got == (hashes, leaves, bodies)
+
+
+def test_one_cpu_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    _sealhelper.shutdown()
+    monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 1)
+    with _sealhelper.borrow() as helper:
+        assert helper is None
+    assert _sealhelper.start() is None and _sealhelper.running() is None
+
+
+def test_sealing_process_false_never_starts_one(
+    tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
+) -> None:
+    _sealhelper.shutdown()
+    ledger = _ledger(tmp_path / "ledger.db", oversight_key, sealing_process=False)
+    ledger.append_many(_records(make_record, 300, "x"))
+    assert _sealhelper.running() is None
+    ledger.store.close()
+
+
+def test_the_helper_exits_when_its_input_closes(helper: _sealhelper.SealHelper) -> None:
+    process = helper._process
+    _sealhelper.shutdown()
+    assert process.wait(timeout=10) == 0
+
+
+CHILD = """
+import sys
+from mohtasib.ledger import _sealhelper
+from mohtasib.ledger._log import Ledger
+from mohtasib.ledger._records import AccessRecord
+from mohtasib.ledger._store import open_store
+
+helper = _sealhelper.start()
+assert helper is not None and helper.wait_ready()
+print(helper._process.pid, flush=True)
+ledger = Ledger(open_store(sys.argv[1]), oversight_public_key=bytes.fromhex(sys.argv[2]),
+                pseudonym_key=b"k" * 32)
+record = AccessRecord.from_json(sys.argv[3])
+while True:
+    ledger.append_many([record] * 600)
+    print("ack", flush=True)
+"""
+
+
+def test_the_helper_does_not_outlive_a_killed_parent(
+    tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
+) -> None:
+    if _sealhelper.usable_cpus() < 2 or not Path("/proc/self/stat").exists():
+        pytest.skip("needs two or more CPUs (the helper) and /proc (to see it exit)")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "ledger.db"),
+         bytes(oversight_key.public_key).hex(), make_record().canonical_json().decode()],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "error"},
+    )  # fmt: skip
+    assert child.stdout is not None
+    pid = int(child.stdout.readline())
+    assert child.stdout.readline().strip() == "ack"
+    assert child.stdout.readline().strip() == "ack"  # the helper is in use
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid), "the sealing helper outlived its parent"
+    db = sqlite3.connect(tmp_path / "ledger.db")
+    assert db.execute("SELECT size FROM meta").fetchone()[0] % 600 == 0  # whole batches only
+    db.close()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie reparented to init is reaped quickly)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_an_answer_out_of_turn_is_refused(helper: _sealhelper.SealHelper) -> None:
+    sealer = BodySealer(PrivateKey.generate().public_key)
+    documents, tails, index = [b"{}"], [b"\nallowed\n"], [0]
+    fresh = sealer.draw(1)
+    digests, bodies = sealer.seal_many(documents, fresh)
+    leaves, _ = _sealworker.leaves_and_hashes(ACCESS_PREFIX, digests, tails, index)
+    helper.submit(sealer.shared_key, sealer.prefix, ACCESS_PREFIX, fresh, documents, tails, index)
+    helper.answered += 1  # as if an answer had been read and lost: this one is out of turn
+    with pytest.raises(_sealhelper.HelperFailed, match="answer 0 where 1 was due"):
+        helper.collect([len(leaves[0])], [len(bodies[0])])
+    assert helper.failed
+
+
+def test_a_helper_that_cannot_start_is_not_tried_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if _sealhelper.usable_cpus() < 2:
+        pytest.skip("the sealing helper is used only with two or more CPUs")
+    _sealhelper.shutdown()
+    monkeypatch.setattr(_sealhelper._State, "cannot_start", 0)  # restored to 0 afterwards
+    calls = 0
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        raise OSError("no processes left (test)")
+
+    monkeypatch.setattr(_sealhelper.subprocess, "Popen", refuse)
+    with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
+        for _ in range(3):
+            with _sealhelper.borrow() as helper:
+                assert helper is None
+    assert calls == 1 and "no processes left (test)" in caplog.text
+
+
+def test_a_helper_that_exits_before_it_is_ready_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if _sealhelper.usable_cpus() < 2:
+        pytest.skip("the sealing helper is used only with two or more CPUs")
+    _sealhelper.shutdown()
+    monkeypatch.setattr(_sealhelper, "_WORKER", Path(os.devnull))  # runs nothing, exits at once
+    with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
+        started = _sealhelper.start()
+        assert started is not None and not started.wait_ready(timeout=10)
+    assert started.failed and "did not start" in caplog.text
+    with _sealhelper.borrow() as helper:
+        assert helper is None
+    _sealhelper.shutdown()
+
+
+def test_a_key_of_the_wrong_length_is_refused() -> None:
+    with pytest.raises(CryptoError, match="shared key is 31 bytes; want 32"):
+        _sealworker.seal_documents(b"k" * 31, b"p", b"f" * 56, [b"{}"])
