@@ -154,6 +154,7 @@ class _Front:
     index: list[int]  # each record's decision line in ``tails``
     classes: list[str]  # retention classes
     fresh: bytes  # salts and nonces, 56 bytes per record
+    sequence: int | None = None  # the sealing helper's number for this slice, once sent
 
     def leaf_sizes(self) -> list[int]:
         """The length of each record's leaf data (version line, commitment, decision)."""
@@ -192,8 +193,9 @@ class Ledger:
     sealing_process
         Whether the slices of a batch larger than :attr:`pipeline_rows` may be sealed
         in a helper process on a second core (:mod:`~mohtasib.ledger._sealhelper`):
-        None (the default) uses it where this process may run on two or more CPUs,
-        False never starts one. The stored entries are the same either way.
+        None (the default) or True uses it where the process allows one (two or more
+        usable CPUs, a Python interpreter to run, ``MOHTASIB_SEALING_PROCESS`` not
+        ``0``); False never starts one. The stored entries are the same either way.
     """
 
     def __init__(
@@ -359,7 +361,7 @@ class Ledger:
                     front = self._front(part, sealer)
                     if helper is not None and not helper.failed:
                         with contextlib.suppress(_sealhelper.HelperFailed):
-                            helper.submit(
+                            front.sequence = helper.submit(
                                 sealer.shared_key, sealer.prefix, ACCESS_PREFIX, front.fresh,
                                 front.documents, front.tails, front.index,
                             )  # fmt: skip
@@ -368,19 +370,22 @@ class Ledger:
                         yield self._collect(helper, sent.popleft())
                 while sent:
                     yield self._collect(helper, sent.popleft())
-            finally:
+            finally:  # closed early: read (and drop) the answers still on their way
                 while sent and helper is not None and not helper.failed:
                     front = sent.popleft()
-                    with contextlib.suppress(_sealhelper.HelperFailed):
-                        helper.collect(front.leaf_sizes(), front.body_sizes())
+                    if front.sequence is not None:
+                        with contextlib.suppress(_sealhelper.HelperFailed):
+                            helper.collect(front.sequence, front.leaf_sizes(), front.body_sizes())
 
     def _collect(
         self, helper: _sealhelper.SealHelper | None, front: _Front
     ) -> tuple[list[PreparedEntry], list[Decision]]:
         """The rows of ``front``: the helper's answer, or sealed here without a helper."""
-        if helper is not None and not helper.failed:
+        if helper is not None and not helper.failed and front.sequence is not None:
             try:
-                hashes, leaves, bodies = helper.collect(front.leaf_sizes(), front.body_sizes())
+                hashes, leaves, bodies = helper.collect(
+                    front.sequence, front.leaf_sizes(), front.body_sizes()
+                )
             except _sealhelper.HelperFailed:
                 pass
             else:

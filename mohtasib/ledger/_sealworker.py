@@ -17,7 +17,9 @@ It draws no randomness of its own: the salts and nonces of every record arrive w
 the request, drawn by the appending process, so a slice sealed here is byte for byte
 the slice that process would have sealed itself.
 
-Wire format (all integers little-endian). A request::
+Wire format (``u16``/``u32``/``u64`` little-endian, except the per-record ``u16``/``u32``
+arrays, which are in the machine's own byte order: both ends run on one machine). A
+request::
 
     b"MTSQ" u32 sequence  u32 count  u32 key_len  u32 prefix_len  u32 head_len  u32 tails_count
     key  prefix  head  (u32 tail_len, tail) * tails_count
@@ -190,7 +192,7 @@ def _read_request(reader: _Reader) -> _Request | None:
         return None
     magic, sequence, count, key_len, prefix_len, head_len, tails_count = _HEADER.unpack(header)
     if magic != REQUEST:
-        raise ValueError(f"request starts with {magic!r}; want {REQUEST!r}")
+        raise ValueError("request does not start with the request marker")
     read = reader.exact
     key, prefix, head = read(key_len), read(prefix_len), read(head_len)
     table = [read(_LENGTH.unpack(read(_LENGTH.size))[0]) for _ in range(tails_count)]

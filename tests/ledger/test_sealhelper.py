@@ -141,39 +141,64 @@ def test_a_helper_that_dies_mid_batch_costs_only_speed(
 
 def test_a_store_failure_mid_batch_leaves_the_helper_in_step(
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     helper: _sealhelper.SealHelper,
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    ledger = _ledger(tmp_path / "ledger.db", oversight_key, sealing_process=None)
-    store = ledger.store
-    assert isinstance(store, SqliteLedgerStore)
-    with store._guard() as db:  # refuses a row of the third slice, with later ones in flight
-        db.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.idx = 150 "
-            "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
-        )
-    with pytest.raises(StorageError, match="refused by test"):
-        ledger.append_many(_records(make_record, 400, "x"))
-    assert ledger.size() == 0 and not helper.failed
-    with store._guard() as db:
-        db.execute("DROP TRIGGER refuse")
-    before = helper.answered
-    receipts = ledger.append_many(_records(make_record, 400, "y"))
-    assert helper.answered > before  # the helper sealed this batch, in step with its answers
-    assert [r.index for r in receipts] == list(range(400))
-    assert ledger.read_record(399, oversight_key).outcome == "y-399"
-    assert audit_log(store, [(400, ledger.root())]).ok
-    store.close()
+    counts = {"sent": 0, "used": 0}
+    submit, collect = _sealhelper.SealHelper.submit, Ledger._collect
+
+    def counting_submit(self: _sealhelper.SealHelper, *args: object) -> int:
+        counts["sent"] += 1
+        return submit(self, *args)  # type: ignore[arg-type]
+
+    def counting_collect(self: Ledger, *args: object) -> object:
+        counts["used"] += 1
+        time.sleep(0.02)  # the writer thread fails while later slices are on their way
+        return collect(self, *args)  # type: ignore[arg-type]
+
+    def build(path: Path, sealing_process: bool | None) -> None:
+        counts.update(sent=0, used=0)
+        ledger = _ledger(path, oversight_key, sealing_process=sealing_process)
+        store = ledger.store
+        assert isinstance(store, SqliteLedgerStore)
+        with store._guard() as db:  # refuses a row of the fourth slice (rows 112-151)
+            db.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.idx = 150 "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+            )
+        with pytest.raises(StorageError, match="refused by test"):
+            ledger.append_many(_records(make_record, 400, "x"))
+        if sealing_process is None:
+            assert counts["sent"] > counts["used"]  # answers were still on their way ...
+            assert helper.answered == helper._sent  # ... and were read and dropped
+        assert ledger.size() == 0
+        with store._guard() as db:
+            db.execute("DROP TRIGGER refuse")
+        # the failed batch drew randomness for as many slices as it prepared (one more
+        # with the helper, which works a slice ahead): start the next one from the same
+        _fixed_randomness(monkeypatch)
+        ledger.append_many(_records(make_record, 400, "y"))
+        store.close()
+
+    monkeypatch.setattr(_sealhelper.SealHelper, "submit", counting_submit)
+    monkeypatch.setattr(Ledger, "_collect", counting_collect)
+    build(tmp_path / "here.db", sealing_process=False)
+    build(tmp_path / "there.db", sealing_process=None)
+    assert not helper.failed and helper.answered == helper._sent > 10
+    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
 
 
 def test_a_request_the_helper_cannot_read_is_answered_with_the_reason(
     helper: _sealhelper.SealHelper,
 ) -> None:
     sealer = BodySealer(PrivateKey.generate().public_key)
-    helper.submit(sealer.shared_key, sealer.prefix, ACCESS_PREFIX, b"", [b"{}"], [b"\n"], [5])
+    sequence = helper.submit(
+        sealer.shared_key, sealer.prefix, ACCESS_PREFIX, b"", [b"{}"], [b"\n"], [5]
+    )
     with pytest.raises(_sealhelper.HelperFailed, match="names a decision line"):
-        helper.collect([1], [1])
+        helper.collect(sequence, [1], [1])
     assert helper.failed
     assert helper._process.wait(timeout=10) is not None  # the helper exited
 
@@ -185,14 +210,17 @@ def test_the_helper_answers_what_the_sealer_computes(helper: _sealhelper.SealHel
     fresh = sealer.draw(len(documents))
     digests, bodies = sealer.seal_many(documents, fresh)
     leaves, hashes = _sealworker.leaves_and_hashes(ACCESS_PREFIX, digests, tails, index)
-    helper.submit(sealer.shared_key, sealer.prefix, ACCESS_PREFIX, fresh, documents, tails, index)
-    got = helper.collect([len(leaf) for leaf in leaves], [len(body) for body in bodies])
+    sequence = helper.submit(
+        sealer.shared_key, sealer.prefix, ACCESS_PREFIX, fresh, documents, tails, index
+    )
+    got = helper.collect(sequence, [len(leaf) for leaf in leaves], [len(body) for body in bodies])
     assert got == (hashes, leaves, bodies)
 
 
 def test_one_cpu_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
     _sealhelper.shutdown()
     monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 1)
+    assert not _sealhelper.enabled()
     with _sealhelper.borrow() as helper:
         assert helper is None
     assert _sealhelper.start() is None and _sealhelper.running() is None
@@ -268,17 +296,132 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_an_answer_out_of_turn_is_refused(helper: _sealhelper.SealHelper) -> None:
+def test_an_answer_to_another_slice_is_refused(helper: _sealhelper.SealHelper) -> None:
     sealer = BodySealer(PrivateKey.generate().public_key)
     documents, tails, index = [b"{}"], [b"\nallowed\n"], [0]
     fresh = sealer.draw(1)
     digests, bodies = sealer.seal_many(documents, fresh)
     leaves, _ = _sealworker.leaves_and_hashes(ACCESS_PREFIX, digests, tails, index)
-    helper.submit(sealer.shared_key, sealer.prefix, ACCESS_PREFIX, fresh, documents, tails, index)
-    helper.answered += 1  # as if an answer had been read and lost: this one is out of turn
-    with pytest.raises(_sealhelper.HelperFailed, match="answer 0 where 1 was due"):
-        helper.collect([len(leaves[0])], [len(bodies[0])])
-    assert helper.failed
+    args = (sealer.shared_key, sealer.prefix, ACCESS_PREFIX, fresh, documents, tails, index)
+    first, second = helper.submit(*args), helper.submit(*args)
+    # as if the first answer had been skipped: the next one read is still the first's
+    with pytest.raises(_sealhelper.HelperFailed, match="answer to slice 0 where slice 1 was due"):
+        helper.collect(second, [len(leaves[0])], [len(bodies[0])])
+    assert (first, second) == (0, 1) and helper.failed
+
+
+def test_an_interrupt_half_way_kills_the_helper(
+    monkeypatch: pytest.MonkeyPatch, helper: _sealhelper.SealHelper
+) -> None:
+    def interrupted(self: _sealhelper.SealHelper, size: int, timeout: float | None = None) -> bytes:
+        raise KeyboardInterrupt
+
+    sealer = BodySealer(PrivateKey.generate().public_key)
+    sequence = helper.submit(
+        sealer.shared_key, sealer.prefix, ACCESS_PREFIX, sealer.draw(1), [b"{}"],
+        [b"\nallowed\n"], [0],
+    )  # fmt: skip
+    monkeypatch.setattr(_sealhelper.SealHelper, "_read", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        helper.collect(sequence, [1], [1])
+    assert helper.failed  # its answer is still in the pipe: the helper is not used again
+    assert helper._process.wait(timeout=10) is not None
+
+
+def test_a_stuck_helper_is_killed_and_the_batch_sealed_here(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    helper: _sealhelper.SealHelper,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _fixed_randomness(monkeypatch)
+    _build(tmp_path / "here.db", oversight_key, make_record, sealing_process=False)
+    monkeypatch.setattr(_sealhelper, "ANSWER_TIMEOUT", 0.5)
+    original = _sealhelper.SealHelper.collect
+    calls = 0
+
+    def stopping(self: _sealhelper.SealHelper, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # alive, but stopped: it will never answer
+            os.kill(self._process.pid, signal.SIGSTOP)
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sealhelper.SealHelper, "collect", stopping)
+    _fixed_randomness(monkeypatch)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
+        _build(tmp_path / "there.db", oversight_key, make_record, sealing_process=None)
+    assert time.monotonic() - started < 20
+    assert helper.failed and "the helper is stuck" in caplog.text
+    assert helper._process.wait(timeout=10) == -signal.SIGKILL
+    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
+
+
+def test_a_helper_stuck_at_start_is_killed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if not _sealhelper.enabled():
+        pytest.skip("the sealing helper is not enabled here")
+    _sealhelper.shutdown()
+    stuck = tmp_path / "stuck.py"
+    stuck.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(_sealhelper, "_WORKER", stuck)
+    monkeypatch.setattr(_sealhelper, "START_TIMEOUT", 0.5)
+    started = time.monotonic()
+    helper = _sealhelper.start()
+    assert helper is not None and not helper.wait_ready(timeout=10)
+    assert helper.failed and helper._process.wait(timeout=10) == -signal.SIGKILL
+    _sealhelper.shutdown()
+    assert time.monotonic() - started < 10
+
+
+def test_a_failed_helper_is_replaced_after_a_while(
+    monkeypatch: pytest.MonkeyPatch, helper: _sealhelper.SealHelper
+) -> None:
+    with pytest.raises(_sealhelper.HelperFailed):
+        helper._fail("test")
+    assert _sealhelper.start() is helper  # within RESTART_AFTER: the failed one, unused
+    with _sealhelper.borrow() as lent:
+        assert lent is None
+    monkeypatch.setattr(_sealhelper, "RESTART_AFTER", 0.0)
+    fresh = _sealhelper.start()
+    assert fresh is not None and fresh is not helper and fresh.wait_ready()
+    assert helper._process.poll() is not None  # the old one was stopped
+
+
+@pytest.mark.parametrize(
+    ("env", "executable", "frozen"),
+    [("0", None, False), ("off", None, False), ("", "/usr/bin/uwsgi", False), ("", None, True)],
+)
+def test_where_no_helper_is_started(
+    monkeypatch: pytest.MonkeyPatch, env: str, executable: str | None, frozen: bool
+) -> None:
+    _sealhelper.shutdown()
+    monkeypatch.setenv(_sealhelper.ENV, env)
+    if executable is not None:
+        monkeypatch.setattr(sys, "executable", executable)
+    if frozen:
+        monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert not _sealhelper.enabled()
+    with _sealhelper.borrow() as helper:
+        assert helper is None
+    assert _sealhelper.running() is None
+
+
+def test_a_forked_child_leaves_the_parents_helper_alone(helper: _sealhelper.SealHelper) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here")
+    pid = os.fork()
+    if pid == 0:  # the child: a new state, the parent's pipes closed here
+        ok = _sealhelper.running() is None and _sealhelper._State.inherited == [helper]
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 0
+    started = time.monotonic()
+    process = helper._process
+    _sealhelper.shutdown()  # the child's copies of the pipes are closed: it exits at once
+    assert process.returncode == 0 and time.monotonic() - started < 4
 
 
 def test_a_helper_that_cannot_start_is_not_tried_again(
@@ -287,7 +430,7 @@ def test_a_helper_that_cannot_start_is_not_tried_again(
     if _sealhelper.usable_cpus() < 2:
         pytest.skip("the sealing helper is used only with two or more CPUs")
     _sealhelper.shutdown()
-    monkeypatch.setattr(_sealhelper._State, "cannot_start", 0)  # restored to 0 afterwards
+    monkeypatch.setattr(_sealhelper._State, "cannot_start", False)  # restored afterwards
     calls = 0
 
     def refuse(*args: object, **kwargs: object) -> None:
@@ -313,7 +456,7 @@ def test_a_helper_that_exits_before_it_is_ready_is_not_used(
     with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
         started = _sealhelper.start()
         assert started is not None and not started.wait_ready(timeout=10)
-    assert started.failed and "did not start" in caplog.text
+    assert started.failed and "sealing helper process failed" in caplog.text
     with _sealhelper.borrow() as helper:
         assert helper is None
     _sealhelper.shutdown()
