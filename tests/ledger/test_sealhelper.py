@@ -102,6 +102,32 @@ def test_log_sealed_by_the_helper_is_byte_identical(
     store.close()
 
 
+def _build_both_with_trouble(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    key: PrivateKey,
+    make_record: MakeRecord,
+    trouble: Callable[[_sealhelper.SealHelper, int], None],
+) -> None:
+    """Build the log in-process and through a helper that ``trouble`` hits before each
+    collect (given the call number); the two logs must be byte for byte the same."""
+    _fixed_randomness(monkeypatch)
+    _build(tmp_path / "here.db", key, make_record, sealing_process=False)
+    original = _sealhelper.SealHelper.collect
+    calls = 0
+
+    def troubled(self: _sealhelper.SealHelper, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        trouble(self, calls)
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sealhelper.SealHelper, "collect", troubled)
+    _fixed_randomness(monkeypatch)
+    _build(tmp_path / "there.db", key, make_record, sealing_process=None)
+    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
+
+
 def test_a_helper_that_dies_mid_batch_costs_only_speed(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -110,28 +136,17 @@ def test_a_helper_that_dies_mid_batch_costs_only_speed(
     make_record: MakeRecord,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    _fixed_randomness(monkeypatch)
-    _build(tmp_path / "here.db", oversight_key, make_record, sealing_process=False)
-    original = _sealhelper.SealHelper.collect
-    calls = 0
+    def dying(helper: _sealhelper.SealHelper, call: int) -> None:
+        if call == 3:  # slices in flight: sealed in-process instead
+            helper._process.kill()
+            helper._process.wait()
 
-    def dying(self: _sealhelper.SealHelper, *args: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls == 3:  # slices in flight: sealed in-process instead
-            self._process.kill()
-            self._process.wait()
-        return original(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_sealhelper.SealHelper, "collect", dying)
-    _fixed_randomness(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
-        _build(tmp_path / "there.db", oversight_key, make_record, sealing_process=None)
+        _build_both_with_trouble(tmp_path, monkeypatch, oversight_key, make_record, dying)
     # answers already in the pipe when it died may still be read; none after that
     total = sum(len(_cut_slices([make_record()] * n, 40)) for n in BATCHES if n > 40)
     assert helper.failed and 2 <= helper.answered <= 3 < total
     assert "sealing helper process failed" in caplog.text
-    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
     with _sealhelper.borrow() as again:  # a failed helper is not used again ...
         assert again is None
     _sealhelper.shutdown()  # ... until it is stopped and a new one started
@@ -336,28 +351,18 @@ def test_a_stuck_helper_is_killed_and_the_batch_sealed_here(
     make_record: MakeRecord,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    _fixed_randomness(monkeypatch)
-    _build(tmp_path / "here.db", oversight_key, make_record, sealing_process=False)
     monkeypatch.setattr(_sealhelper, "ANSWER_TIMEOUT", 0.5)
-    original = _sealhelper.SealHelper.collect
-    calls = 0
 
-    def stopping(self: _sealhelper.SealHelper, *args: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls == 2:  # alive, but stopped: it will never answer
-            os.kill(self._process.pid, signal.SIGSTOP)
-        return original(self, *args)  # type: ignore[arg-type]
+    def stopping(helper: _sealhelper.SealHelper, call: int) -> None:
+        if call == 2:  # alive, but stopped: it will never answer
+            os.kill(helper._process.pid, signal.SIGSTOP)
 
-    monkeypatch.setattr(_sealhelper.SealHelper, "collect", stopping)
-    _fixed_randomness(monkeypatch)
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
-        _build(tmp_path / "there.db", oversight_key, make_record, sealing_process=None)
+        _build_both_with_trouble(tmp_path, monkeypatch, oversight_key, make_record, stopping)
     assert time.monotonic() - started < 20
     assert helper.failed and "the helper is stuck" in caplog.text
     assert helper._process.wait(timeout=10) == -signal.SIGKILL
-    assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
 
 
 def test_a_helper_stuck_at_start_is_killed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
