@@ -325,8 +325,3 @@ def _blobs(row: tuple[Any, ...]) -> tuple[Any, ...]:
     index, kind, leaf, body, retention_class, time = row
     body = None if body is None else bytearray(body)
     return index, kind, bytearray(leaf), body, retention_class, time
-
-
-def _rows_of(params: list[object]) -> Iterator[Sequence[object]]:
-    """Cut a flat parameter list back into six-column entry rows."""
-    return (params[at : at + 6] for at in range(0, len(params), 6))
