@@ -272,9 +272,11 @@ class Ledger:
 
         Concurrent calls are group committed with each other and with :meth:`append`.
         A batch of more than :attr:`pipeline_rows` records on a store with
-        ``append_rows`` is prepared by the committing caller in slices of that size,
-        each slice inserted by the store's writer thread while the next is prepared
-        (module docstring); any other batch is prepared here before it queues.
+        ``append_rows`` is prepared by the committing caller in slices (two small ones,
+        :data:`FIRST_SLICES`, then slices of that size), each slice inserted by the
+        store's writer thread while the next is prepared, and sealed by the sealing
+        helper process where there is one (module docstring); any other batch is
+        prepared here before it queues.
         """
         batch = list(records)
         if not batch:
@@ -285,7 +287,8 @@ class Ledger:
         key = self._public_key
         return self._group_commit(_Pending(batch, self._prepare(batch, BodySealer(key)), key))
 
-    #: Records per slice of a pipelined batch (and the smallest batch that is pipelined).
+    #: Records per slice of a pipelined batch after its first two (:data:`FIRST_SLICES`),
+    #: and the largest batch that is not pipelined.
     pipeline_rows = 250
 
     def _prepare(
