@@ -14,7 +14,6 @@ from mohtasib.ledger import (
     AccessRecord,
     CosignatureSigner,
     Keyring,
-    Ledger,
     NoteSigner,
     NoteVerifier,
     Witness,
@@ -29,18 +28,9 @@ from mohtasib.ledger import (
 from mohtasib.ledger._bounds import BoundedVerifier, bound_line, parse_verifier_lines
 from mohtasib.ledger._proofs import consistency_proof
 from mohtasib.ledger._store import LedgerStore
+from tests.ledger.test_rotation import ORIGIN, _ledger
 
-ORIGIN = "oversight.example.pk/ledger-SYNTHETIC"
 MakeRecord = Callable[..., AccessRecord]
-
-
-def _ledger(store: LedgerStore, keys_dir: Path) -> Ledger:
-    keys = load_keys(keys_dir)
-    return Ledger(
-        store,
-        oversight_public_key=keys.oversight_public_key,
-        pseudonym_key=keys.pseudonym_key,
-    )
 
 
 class _Rotated:

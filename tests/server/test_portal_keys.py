@@ -59,6 +59,21 @@ def _admin_actions(app: FastAPI) -> list[dict[str, object]]:
     return [json.loads(row.leaf_data.removeprefix(ADMIN_PREFIX)) for row in rows]
 
 
+def _request_footage(officer: TestClient, target: str) -> None:
+    """Submit the access-request form: a camera-footage view for an investigation."""
+    form = officer.get("/requests/new")
+    officer.post(
+        "/requests/new",
+        data={
+            "csrf_token": csrf_of(form.text),
+            "system": "quetta-safe-city-cameras",
+            "action": "camera_footage_view",
+            "purpose": "investigation",
+            "target_value": target,
+        },
+    )
+
+
 def _new_public() -> tuple[PrivateKey, str]:
     pair = PrivateKey.generate()
     return pair, base64.b64encode(bytes(pair.public_key)).decode()
@@ -151,17 +166,7 @@ def test_signer_rotation_hands_over_and_the_portal_signs_with_the_new_key(
         # the running portal signs new checkpoints with the new key only
         officer = _client(keys_app, "DEMO-OFFICER-01")
         with closing(officer):
-            form = officer.get("/requests/new")
-            officer.post(
-                "/requests/new",
-                data={
-                    "csrf_token": csrf_of(form.text),
-                    "system": "quetta-safe-city-cameras",
-                    "action": "camera_footage_view",
-                    "purpose": "investigation",
-                    "target_value": "SYN-CAM-9",
-                },
-            )
+            _request_footage(officer, "SYN-CAM-9")
         after = admin.get("/api/ledger/checkpoint").text
         assert open_checkpoint(after, new).size == size + 1
         with pytest.raises(VerificationError, match="not signed by any known key"):
@@ -245,17 +250,7 @@ def test_oversight_rotation_seals_new_records_to_the_new_key(keys_app: FastAPI) 
     assert response.status_code == 200, response.text
     assert portal.ledger.keys.oversight_public_key == bytes(pair.public_key)
     with closing(_client(keys_app, "DEMO-OFFICER-01")) as officer:
-        form = officer.get("/requests/new")
-        officer.post(
-            "/requests/new",
-            data={
-                "csrf_token": csrf_of(form.text),
-                "system": "quetta-safe-city-cameras",
-                "action": "camera_footage_view",
-                "purpose": "investigation",
-                "target_value": "SYN-CAM-10",
-            },
-        )
+        _request_footage(officer, "SYN-CAM-10")
     assert store.size() == first_new + 1
     # the new record opens with the new private key only, the old ones with the old key
     new_reader, old_reader = KeyringOpener([bytes(pair)]), KeyringOpener([old_private])
