@@ -418,7 +418,9 @@ class Ledger:
 
         Call with the commit lock. Single appends (and small unprepared batches) are
         prepared together under one sealing key; a large unprepared batch is streamed
-        to the store's ``append_rows`` slice by slice (see :meth:`append_many`).
+        to the store's ``append_rows`` slice by slice (see :meth:`append_many`), its
+        first slice prepared before the store opens the transaction, and the receipts
+        built while the store's writer thread commits.
         """
         streams = hasattr(self.store, "append_rows")
         for p in batch:  # sealed before an oversight key rotation: seal again to the new key
@@ -440,9 +442,22 @@ class Ledger:
         receipts: list[list[Receipt]] = []
         if any(p.rows is None for p in batch):
             count = sum(len(p.records) for p in batch)
-            chunks = self._slices(batch, size, receipts)
+            hashes: list[list[bytes]] = []
+            chunks = self._slices(batch, hashes)
+
+            def build_receipts() -> None:  # while the store commits (GIL released)
+                at = size
+                for p, mine in zip(batch, hashes, strict=True):
+                    receipts.append(_receipts(at, mine, p.decisions))
+                    at += len(mine)
+
             try:
-                self.store.append_rows(size, count, chunks)  # type: ignore[attr-defined]
+                # The first slice is prepared (and the next sent to the sealing helper)
+                # before the store opens its transaction and reads the tree's frontier.
+                head = next(chunks)
+                self.store.append_rows(  # type: ignore[attr-defined]
+                    size, count, itertools.chain([head], chunks), build_receipts
+                )
             finally:  # on a failure: at once, so an abandoned batch returns the sealing helper
                 chunks.close()
         else:
@@ -455,27 +470,28 @@ class Ledger:
             p.receipts = mine
 
     def _slices(
-        self, batch: list[_Pending], size: int, receipts: list[list[Receipt]]
-    ) -> Generator[list[PreparedEntry], None, None]:
+        self, batch: list[_Pending], hashes: list[list[bytes]]
+    ) -> Generator[Sequence[PreparedEntry], None, None]:
         """The queued rows in order, preparing each unprepared batch slice by slice.
 
         Each batch is sealed under one ephemeral key, drawn for the oversight key
-        current when its first slice is prepared. The receipts of each batch are built
-        into ``receipts`` after its last slice is yielded, while the store inserts it;
-        the caller hands them out only after the commit.
+        current when its first slice is prepared. The leaf hashes of each batch are
+        added to ``hashes`` (one list per batch) as its rows are yielded; the caller
+        builds the receipts from them while the store commits, and hands them out only
+        after the commit.
         """
-        at = size
         for p in batch:
+            mine: list[bytes] = []
+            hashes.append(mine)
             if p.rows is None:
-                p.rows, p.decisions = [], []
+                p.decisions = []
                 for rows, decisions in self._sealed_slices(p.records, BodySealer(self._public_key)):
-                    p.rows.extend(rows)
+                    mine.extend([row[5] for row in rows])
                     p.decisions.extend(decisions)
                     yield rows
             else:
+                mine.extend([row[5] for row in p.rows])
                 yield p.rows
-            receipts.append(_receipts(at, [row[5] for row in p.rows], p.decisions))
-            at += len(p.rows)
 
     def _store_rows(self, size: int, rows: Sequence[PreparedEntry]) -> None:
         """Commit ``rows`` at ``size`` through ``append_batch``; call with the commit lock."""

@@ -18,7 +18,7 @@ import functools
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from time import sleep
 from types import TracebackType
@@ -86,6 +86,10 @@ def _insert_sql(rows: int) -> str:
     return insert_values("entries", rows, "?")
 
 
+#: A job of the writer thread: one INSERT (SQL text and parameters) or a call.
+_Job = tuple[str, list[object]] | Callable[[], object]
+
+
 class _Inserter:
     """A writer thread that runs multi-row INSERTs on the connection while its caller works.
 
@@ -106,7 +110,7 @@ class _Inserter:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
-        self._jobs: queue.SimpleQueue[tuple[str, list[object]] | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
         self._cancelled = False
         # A daemon: if its caller is a daemon thread stopped at interpreter exit, this one
@@ -123,7 +127,10 @@ class _Inserter:
                 return
             if self.error is None and not self._cancelled:
                 try:
-                    self._db.execute(*job)
+                    if callable(job):
+                        job()
+                    else:
+                        self._db.execute(*job)
                 except BaseException as exc:  # re-raised by the caller in close()
                     self.error = exc
 
@@ -132,6 +139,18 @@ class _Inserter:
         if self.error is not None:
             raise self.error
         self._jobs.put((_insert_sql(rows), params))
+
+    def run(self, job: Callable[[], object]) -> None:
+        """Queue ``job`` (a call on the connection) after the statements queued so far."""
+        if self.error is not None:
+            raise self.error
+        self._jobs.put(job)
+
+    def wait(self, event: threading.Event) -> None:
+        """Wait until a job sets ``event``; raise the thread's error if one comes first."""
+        while not event.wait(0.05):
+            if self.error is not None:
+                raise self.error
 
     def close(self) -> None:
         """Wait for every queued statement; raise the first error one of them raised."""
@@ -248,7 +267,11 @@ class SqliteLedgerStore(SqlLedgerStore):
             db.execute("COMMIT")
 
     def append_rows(
-        self, first: int, count: int, chunks: Iterable[Sequence[PreparedEntry]]
+        self,
+        first: int,
+        count: int,
+        chunks: Iterable[Sequence[PreparedEntry]],
+        while_committing: Callable[[], object] | None = None,
     ) -> None:
         """Commit the ``count`` entries ``chunks`` yields, numbered from ``first``.
 
@@ -262,10 +285,15 @@ class SqliteLedgerStore(SqlLedgerStore):
         are fetched first, so the perfect nodes (:func:`~mohtasib.ledger.nodes_for_append`)
         and tiles are hashed while the last rows are still being inserted (the caller
         yields the GIL once after the last chunk, so that the writer thread starts that
-        INSERT at once instead of after CPython's switch interval). Everything is committed at once:
-        nothing is durable, or visible to another connection, before ``COMMIT``.
-        ValueError when ``chunks`` yields other than ``count`` entries (rolled back).
-        ``chunks`` runs in the calling thread and must not use this store.
+        INSERT at once instead of after CPython's switch interval). The writer thread
+        then stores the tiles, nodes and size and runs ``COMMIT``, while this thread
+        calls ``while_committing`` (the ledger builds its receipts there rather than
+        after the commit; it must not use this store). Nothing is durable, or visible to
+        another connection, before ``COMMIT``. Should ``while_committing`` raise, the
+        batch may be committed or not, as after a crash; its error is raised once the
+        writer thread is done. ValueError when ``chunks`` yields other than ``count``
+        entries (rolled back). ``chunks`` runs in the calling thread and must not use
+        this store.
         """
         sql = self._sql
         width = STATEMENT_ROWS
@@ -287,16 +315,29 @@ class SqliteLedgerStore(SqlLedgerStore):
                     sleep(0)  # let the writer thread take the GIL and start the last INSERT
                     nodes = nodes_for_append(first, hashes, siblings, min_level=TILE_HEIGHT)
                     tiles = tile_rows(first, prefix, hashes)
-                db.executemany("INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles)
-                db.executemany(
-                    sql["insert_nodes"], [(node_key(lv, ix), value) for lv, ix, value in nodes]
-                )
-                db.execute(sql["set_size"], (first + count,))
+                    stored = [(node_key(lv, ix), value) for lv, ix, value in nodes]
+
+                    committing = threading.Event()
+
+                    def commit() -> None:
+                        db.executemany(
+                            "INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles
+                        )
+                        db.executemany(sql["insert_nodes"], stored)
+                        db.execute(sql["set_size"], (first + count,))
+                        committing.set()
+                        db.execute("COMMIT")
+
+                    inserter.run(commit)
+                    if while_committing is not None:
+                        # Wait (GIL released) until the writer thread is about to commit:
+                        # COMMIT then runs without the GIL beside ``while_committing``.
+                        inserter.wait(committing)
+                        while_committing()
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
 
     def close(self) -> None:
         """Close the connection."""

@@ -53,8 +53,9 @@ class LedgerStore(Protocol):
     method raises :class:`~mohtasib.errors.StorageError` when the database fails
     (locked, corrupt, unreachable), never the driver's own exception.
 
-    A store may also offer ``append_rows(first, count, chunks)``, the same commit fed
-    from an iterator of :data:`PreparedEntry` lists while they are still being prepared
+    A store may also offer ``append_rows(first, count, chunks, while_committing)``, the
+    same commit fed from an iterator of :data:`PreparedEntry` lists while they are still
+    being prepared, calling ``while_committing()`` once the commit is under way
     (:meth:`~mohtasib.ledger._sqlite.SqliteLedgerStore.append_rows`); the ledger streams
     large batches to it and uses :meth:`append_batch` otherwise.
     """

@@ -220,6 +220,78 @@ def test_append_rows_checks_size_and_count(
     store.close()
 
 
+def test_append_rows_runs_while_committing_once_during_the_commit(
+    tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
+) -> None:
+    store = SqliteLedgerStore(tmp_path / "ledger.db")
+    ledger = Ledger(
+        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+    )
+    rows, _ = ledger._prepare(_records(make_record, 40, "x"))
+    seen: list[tuple[bool, int]] = []
+
+    def during() -> None:  # the writer thread holds the open transaction: size not yet set
+        reader = sqlite3.connect(tmp_path / "ledger.db")
+        try:
+            (size,) = reader.execute("SELECT size FROM meta").fetchone()
+        finally:
+            reader.close()
+        seen.append((bool(_writer_threads()), size))
+
+    store.append_rows(0, 40, [rows[:7], rows[7:]], during)
+    assert len(seen) == 1
+    assert seen[0][0]  # called before the writer thread finished
+    assert seen[0][1] in (0, 40)  # a reader sees the old size or the committed one
+    assert store.size() == 40 and not _writer_threads()
+    store.close()
+
+
+def test_append_rows_raises_an_error_of_while_committing_after_the_commit(
+    tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
+) -> None:
+    store = SqliteLedgerStore(tmp_path / "ledger.db")
+    ledger = Ledger(
+        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+    )
+    rows, _ = ledger._prepare(_records(make_record, 20, "x"))
+
+    def failing() -> None:
+        raise RuntimeError("receipts failed")
+
+    with pytest.raises(RuntimeError, match="receipts failed"):
+        store.append_rows(0, 20, [rows], failing)
+    # It runs only once the writer thread is committing: the batch is in, whole.
+    assert not _writer_threads()
+    assert store.size() == 20
+    assert [e.leaf_data for e in store.entries(0, 20)] == [row[1] for row in rows]
+    reference = MemoryNodes()
+    reference.append(row[5] for row in rows)
+    assert ledger.root() == reference.root()
+    assert audit_log(store, [(20, reference.root())]).ok
+    store.close()
+
+
+def test_append_rows_failing_before_the_commit_never_runs_while_committing(
+    tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
+) -> None:
+    store = SqliteLedgerStore(tmp_path / "ledger.db")
+    ledger = Ledger(
+        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+    )
+    rows, _ = ledger._prepare(_records(make_record, 20, "x"))
+    with store._guard() as db:  # the tiles of the batch are refused after every entry is in
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON tiles "
+            "BEGIN SELECT RAISE(ABORT, 'tiles refused by test'); END"
+        )
+    called: list[int] = []
+    with pytest.raises(StorageError, match="tiles refused by test"):
+        store.append_rows(0, 20, [rows], lambda: called.append(1))
+    assert called == [] and not _writer_threads()
+    assert store.size() == 0 and store.entries(0, 30) == []
+    store.close()
+
+
 def test_concurrent_pipelined_batches_and_single_appends(
     tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
 ) -> None:
