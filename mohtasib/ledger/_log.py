@@ -46,7 +46,7 @@ __all__ = ["Ledger", "Receipt"]
 _NO_POLICY = Decision(True, None, "no access policy is configured for this ledger")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Receipt:
     """Acknowledgement of a committed append: its index, leaf hash and policy decision."""
 
@@ -63,23 +63,29 @@ class Receipt:
         }
 
 
-_new_object, _set_attribute = object.__new__, object.__setattr__
+_new_object = object.__new__
+# The slots' own setters (member descriptors): they skip the frozen dataclass's __setattr__.
+_set_index, _set_leaf_hash, _set_decision = (
+    vars(Receipt)[name].__set__ for name in ("index", "leaf_hash", "decision")
+)
 
 
 def _receipts(first: int, hashes: Sequence[bytes], decisions: Sequence[Decision]) -> list[Receipt]:
     """``Receipt(first + i, hashes[i], decisions[i])`` for each leaf hash.
 
     Equal to calling the frozen dataclass's ``__init__`` (which sets each field through
-    ``object.__setattr__``), in a third of the time: the instance dict is set at once.
+    ``object.__setattr__``), in half the time: each slot is set by its own
+    descriptor. A receipt has slots, not a ``__dict__``: one object for the garbage
+    collector to track instead of two, a thousand fewer per batch of 1,000.
     """
     out: list[Receipt] = []
     add = out.append
     indices = range(first, first + len(hashes))
     for index, hashed, decision in zip(indices, hashes, decisions, strict=True):
         receipt = _new_object(Receipt)
-        _set_attribute(
-            receipt, "__dict__", {"index": index, "leaf_hash": hashed, "decision": decision}
-        )
+        _set_index(receipt, index)
+        _set_leaf_hash(receipt, hashed)
+        _set_decision(receipt, decision)
         add(receipt)
     return out
 
