@@ -348,7 +348,7 @@ class Ledger:
 
     def _sealed_slices(
         self, records: Sequence[AccessRecord], sealer: BodySealer
-    ) -> Iterator[tuple[list[PreparedEntry], list[Decision]]]:
+    ) -> Generator[tuple[list[PreparedEntry], list[Decision]], None, None]:
         """:meth:`_prepare` of each slice of ``records``, sealed by the helper when it can.
 
         With the sealing helper process (:mod:`~mohtasib.ledger._sealhelper`), slice
@@ -466,6 +466,9 @@ class Ledger:
                 )
             finally:  # on a failure: at once, so an abandoned batch returns the sealing helper
                 chunks.close()
+            if len(receipts) != len(batch):  # a store that did not call while_committing
+                receipts.clear()
+                build_receipts()
         else:
             self._store_rows(size, [row for p in batch for row in p.rows or []])
             at = size
@@ -491,10 +494,12 @@ class Ledger:
             hashes.append(mine)
             if p.rows is None:
                 p.decisions = []
-                for rows, decisions in self._sealed_slices(p.records, BodySealer(self._public_key)):
-                    mine.extend([row[5] for row in rows])
-                    p.decisions.extend(decisions)
-                    yield rows
+                sealer = BodySealer(self._public_key)
+                with contextlib.closing(self._sealed_slices(p.records, sealer)) as slices:
+                    for rows, decisions in slices:
+                        mine.extend([row[5] for row in rows])
+                        p.decisions.extend(decisions)
+                        yield rows
             else:
                 mine.extend([row[5] for row in p.rows])
                 yield p.rows

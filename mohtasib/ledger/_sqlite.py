@@ -93,26 +93,28 @@ _Job = tuple[str, list[object]] | Callable[[], object]
 class _Inserter:
     """A writer thread that runs multi-row INSERTs on the connection while its caller works.
 
-    The caller holds the store's lock (and the open transaction) throughout; this
-    thread only executes the statements it is handed, one at a time, in order. The
-    SQLite driver releases the GIL for the whole execution of one statement, so the
-    caller's Python work (preparing the next rows) runs beside the insert on another
-    core. Each statement inserts one chunk of the caller's (or a part of it), its
-    multi-row SQL text made once per row count. :meth:`submit` does not wait for the
-    thread: it takes the GIL (to bind the
+    The caller holds the store's lock (and the open transaction) throughout and does
+    not use the connection while the thread runs; this thread executes the jobs it is
+    handed, one at a time, in order: the INSERTs, then (:meth:`run`) the batch's last
+    statements and its ``COMMIT``. The SQLite driver releases the GIL for the whole
+    execution of one statement, so the caller's Python work (preparing the next rows,
+    building receipts) runs beside it on another core. Each statement inserts one chunk
+    of the caller's (or a part of it), its multi-row SQL text made once per row count.
+    :meth:`submit` does not wait for the thread: it takes the GIL (to bind the
     parameters, and again when the statement returns) whenever the caller releases it,
     which the ledger's preparation does on every libsodium call (CFFI releases the
     GIL around foreign calls), and at the latest after CPython's switch interval.
     Waiting for the thread to take each statement measured slower: medians of
     35,664–44,714 against 38,714–52,167 appends/s, behind in 5 of 6 alternating sets
-    of 4–6 runs (``bench/RESULTS.md``).
+    of 4–6 runs (``bench/RESULTS.md``). The thread is always joined before the caller
+    touches the connection again, an interrupt of the join included.
     """
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self.error: BaseException | None = None
-        self._cancelled = False
+        self.cancelled = False  # the caller failed: skip what is queued (and the COMMIT)
         # A daemon: if its caller is a daemon thread stopped at interpreter exit, this one
         # must not keep the process alive (its transaction was never committed).
         self._thread = threading.Thread(
@@ -125,13 +127,13 @@ class _Inserter:
             job = self._jobs.get()
             if job is None:
                 return
-            if self.error is None and not self._cancelled:
+            if self.error is None and not self.cancelled:
                 try:
                     if callable(job):
                         job()
                     else:
                         self._db.execute(*job)
-                except BaseException as exc:  # re-raised by the caller in close()
+                except BaseException as exc:  # re-raised by submit, run, wait or close
                     self.error = exc
 
     def submit(self, rows: int, params: list[object]) -> None:
@@ -151,11 +153,32 @@ class _Inserter:
         while not event.wait(0.05):
             if self.error is not None:
                 raise self.error
+            if not self._thread.is_alive():
+                raise RuntimeError("the SQLite writer thread stopped before its last job")
+
+    def _join(self) -> None:
+        """Wait until the thread has stopped, through interrupts (re-raised after it has).
+
+        An interrupted join must not hand the connection back while the thread may
+        still run a statement on it: the thread is told to skip what is queued, and
+        joined again until it has finished the statement under way.
+        """
+        self._jobs.put(None)
+        interrupted: BaseException | None = None
+        while True:
+            try:
+                self._thread.join()
+            except BaseException as exc:
+                self.cancelled = True
+                interrupted = interrupted or exc
+            else:
+                break
+        if interrupted is not None:
+            raise interrupted
 
     def close(self) -> None:
-        """Wait for every queued statement; raise the first error one of them raised."""
-        self._jobs.put(None)
-        self._thread.join()
+        """Wait for every queued job; raise the first error one of them raised."""
+        self._join()
         if self.error is not None:
             raise self.error
 
@@ -167,10 +190,12 @@ class _Inserter:
     ) -> None:
         if kind is None:
             self.close()
-        else:  # the caller failed: skip queued statements, finish the current one, roll back
-            self._cancelled = True
-            self._jobs.put(None)
-            self._thread.join()
+            return
+        # The caller failed: skip queued jobs, finish the current one, roll back.
+        self.cancelled = True
+        self._join()
+        if self.error is not None and exc is not None and exc is not self.error:
+            exc.add_note(f"the SQLite writer thread also failed: {type(self.error).__name__}")
 
 
 class SqliteLedgerStore(SqlLedgerStore):
@@ -287,13 +312,15 @@ class SqliteLedgerStore(SqlLedgerStore):
         yields the GIL once after the last chunk, so that the writer thread starts that
         INSERT at once instead of after CPython's switch interval). The writer thread
         then stores the tiles, nodes and size and runs ``COMMIT``, while this thread
-        calls ``while_committing`` (the ledger builds its receipts there rather than
-        after the commit; it must not use this store). Nothing is durable, or visible to
-        another connection, before ``COMMIT``. Should ``while_committing`` raise, the
-        batch may be committed or not, as after a crash; its error is raised once the
-        writer thread is done. ValueError when ``chunks`` yields other than ``count``
-        entries (rolled back). ``chunks`` runs in the calling thread and must not use
-        this store.
+        calls ``while_committing`` once those statements are done (the ledger builds its
+        receipts there, beside the commit's write and sync; it must not use this store).
+        Nothing is durable, or visible to another connection, before ``COMMIT``. Should
+        ``while_committing`` raise, or this thread be interrupted, the writer thread skips
+        ``COMMIT`` if it has not started it (the batch is rolled back) and is otherwise
+        waited for (the batch is committed), as after a crash the caller cannot tell
+        which; the error is raised once the writer thread has stopped. ValueError when
+        ``chunks`` yields other than ``count`` entries (rolled back). ``chunks`` runs in
+        the calling thread and must not use this store.
         """
         sql = self._sql
         width = STATEMENT_ROWS
@@ -326,7 +353,8 @@ class SqliteLedgerStore(SqlLedgerStore):
                         db.executemany(sql["insert_nodes"], stored)
                         db.execute(sql["set_size"], (first + count,))
                         committing.set()
-                        db.execute("COMMIT")
+                        if not inserter.cancelled:  # else the caller rolls back
+                            db.execute("COMMIT")
 
                     inserter.run(commit)
                     if while_committing is not None:

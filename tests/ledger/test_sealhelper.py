@@ -24,7 +24,7 @@ import pytest
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
 
-from mohtasib.errors import StorageError
+from mohtasib.errors import StorageError, StoreConflict
 from mohtasib.ledger import _sealhelper, _sealworker
 from mohtasib.ledger._audit import audit_log
 from mohtasib.ledger._log import Ledger, Receipt, _cut_slices
@@ -203,6 +203,36 @@ def test_a_store_failure_mid_batch_leaves_the_helper_in_step(
     build(tmp_path / "there.db", sealing_process=None)
     assert not helper.failed and helper.answered == helper._sent > 10
     assert _dump(tmp_path / "there.db") == _dump(tmp_path / "here.db")
+
+
+def test_a_conflict_after_the_first_slice_leaves_the_helper_in_step(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    helper: _sealhelper.SealHelper,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+) -> None:
+    ledger = _ledger(tmp_path / "ledger.db", oversight_key, sealing_process=None)
+    store = ledger.store
+    assert isinstance(store, SqliteLedgerStore)
+    ledger.append_many(_records(make_record, 10, "a"))
+    # The size read before the batch is stale (another writer appended meanwhile): the
+    # store refuses the batch when it opens its transaction, after the first slice was
+    # prepared and the second sent to the helper.
+    monkeypatch.setattr(store, "size", lambda: 9)
+    with pytest.raises(StoreConflict):
+        ledger.append_many(_records(make_record, 200, "b"))
+    monkeypatch.undo()
+    assert helper._sent >= 2 and helper.answered == helper._sent  # answers read and dropped
+    assert not helper.failed
+    with _sealhelper.borrow() as again:
+        assert again is helper
+    before = helper.answered
+    receipts = ledger.append_many(_records(make_record, 200, "c"))
+    assert [r.index for r in receipts] == list(range(10, 210))
+    assert helper.answered > before and not helper.failed
+    assert audit_log(store, [(210, ledger.root())]).ok
+    store.close()
 
 
 def test_a_request_the_helper_cannot_read_is_answered_with_the_reason(

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from nacl.public import PrivateKey
 
 from mohtasib.errors import StorageError, StoreConflict
-from mohtasib.ledger import _sealing, _sqlite
+from mohtasib.ledger import _log, _sealing, _sqlite
 from mohtasib.ledger._audit import audit_log
 from mohtasib.ledger._log import Ledger, Receipt, _receipts
 from mohtasib.ledger._policy import Decision, Policy
@@ -228,20 +228,20 @@ def test_append_rows_runs_while_committing_once_during_the_commit(
         store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
     )
     rows, _ = ledger._prepare(_records(make_record, 40, "x"))
-    seen: list[tuple[bool, int]] = []
+    traced: list[str] = []
+    store._db.set_trace_callback(traced.append)  # statements, from either thread
+    seen: list[tuple[bool, list[str]]] = []
 
-    def during() -> None:  # the writer thread holds the open transaction: size not yet set
-        reader = sqlite3.connect(tmp_path / "ledger.db")
-        try:
-            (size,) = reader.execute("SELECT size FROM meta").fetchone()
-        finally:
-            reader.close()
-        seen.append((bool(_writer_threads()), size))
+    def during() -> None:
+        seen.append((bool(_writer_threads()), list(traced)))
 
     store.append_rows(0, 40, [rows[:7], rows[7:]], during)
+    store._db.set_trace_callback(None)
     assert len(seen) == 1
-    assert seen[0][0]  # called before the writer thread finished
-    assert seen[0][1] in (0, 40)  # a reader sees the old size or the committed one
+    alive, before = seen[0]
+    assert alive  # called before the writer thread finished ...
+    assert any(sql.startswith("UPDATE meta SET size") for sql in before)  # ... once the size
+    assert [sql for sql in traced if sql == "COMMIT"] == ["COMMIT"]  # is set; one commit
     assert store.size() == 40 and not _writer_threads()
     store.close()
 
@@ -289,6 +289,69 @@ def test_append_rows_failing_before_the_commit_never_runs_while_committing(
         store.append_rows(0, 20, [rows], lambda: called.append(1))
     assert called == [] and not _writer_threads()
     assert store.size() == 0 and store.entries(0, 30) == []
+    store.close()
+
+
+def test_an_interrupted_close_still_waits_for_the_writer_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = sqlite3.connect(tmp_path / "x.db", isolation_level=None, check_same_thread=False)
+    inserter = _sqlite._Inserter(db)
+    started, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+    inserter.run(lambda: (started.set(), release.wait(10), ran.append("slow")))
+    inserter.run(lambda: ran.append("queued after"))
+    assert started.wait(10)
+    real_join = inserter._thread.join
+    joins: list[float | None] = []
+
+    def interrupted_join(timeout: float | None = None) -> None:
+        joins.append(timeout)
+        if len(joins) == 1:  # Ctrl-C while the job is still running on the connection
+            threading.Timer(0.2, release.set).start()
+            raise KeyboardInterrupt
+        real_join(timeout)
+
+    monkeypatch.setattr(inserter._thread, "join", interrupted_join)
+    with pytest.raises(KeyboardInterrupt):
+        inserter.close()
+    assert not inserter._thread.is_alive()  # the connection is free again ...
+    assert ran == ["slow"] and inserter.cancelled  # ... and the queued job was skipped
+    assert len(joins) == 2
+    db.close()
+
+
+def test_ledger_whose_receipts_fail_keeps_a_whole_log(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+) -> None:
+    store = SqliteLedgerStore(tmp_path / "ledger.db")
+    ledger = Ledger(
+        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
+    )
+    ledger.pipeline_rows = 20
+    ledger.append_many(_records(make_record, 30, "a"))
+
+    def failing(*args: object) -> list[Receipt]:
+        raise MemoryError("no room for receipts")
+
+    monkeypatch.setattr(_log, "_receipts", failing)
+    with pytest.raises(MemoryError, match="no room for receipts"):
+        ledger.append_many(_records(make_record, 50, "b"))
+    monkeypatch.undo()
+    assert not _writer_threads()
+    # The caller cannot tell whether that batch went in (as after a crash); either way
+    # the log is whole: its entries, tree and size agree, and it goes on.
+    size = ledger.size()
+    assert size in (30, 80) and len(store.entries(0, 1000)) == size
+    reference = MemoryNodes()
+    reference.append(leaf_hash(e.leaf_data) for e in store.entries(0, size))
+    assert ledger.root() == reference.root()
+    receipts = ledger.append_many(_records(make_record, 25, "c"))
+    assert [r.index for r in receipts] == list(range(size, size + 25))
+    assert audit_log(store, [(size + 25, ledger.root())]).ok
     store.close()
 
 
