@@ -34,7 +34,7 @@ from mohtasib.ledger._log import Ledger, Receipt, _receipts
 from mohtasib.ledger._policy import Decision, Policy
 from mohtasib.ledger._records import AccessRecord
 from mohtasib.ledger._sqlite import SqliteLedgerStore
-from mohtasib.ledger._store import open_store
+from mohtasib.ledger._store import PreparedEntry, open_store
 from mohtasib.ledger._tree import MemoryNodes, nodes_for_append, siblings_for_append
 from mohtasib.ledger.verify import leaf_hash
 from tests.ledger.conftest import PSEUDONYM_KEY
@@ -202,14 +202,20 @@ def test_preparation_failure_mid_stream_stores_nothing(
     store.close()
 
 
+def _prepared(
+    tmp_path: Path, key: PrivateKey, make_record: MakeRecord, count: int
+) -> tuple[SqliteLedgerStore, Ledger, list[PreparedEntry]]:
+    """A new SQLite store, its ledger, and ``count`` prepared rows not yet appended."""
+    store = SqliteLedgerStore(tmp_path / "ledger.db")
+    ledger = Ledger(store, oversight_public_key=bytes(key.public_key), pseudonym_key=PSEUDONYM_KEY)
+    rows, _ = ledger._prepare(_records(make_record, count, "x"))
+    return store, ledger, rows
+
+
 def test_append_rows_checks_size_and_count(
     tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
 ) -> None:
-    store = SqliteLedgerStore(tmp_path / "ledger.db")
-    ledger = Ledger(
-        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
-    )
-    rows, _ = ledger._prepare(_records(make_record, 3, "x"))
+    store, _, rows = _prepared(tmp_path, oversight_key, make_record, 3)
     with pytest.raises(StoreConflict):
         store.append_rows(1, 3, [rows])
     with pytest.raises(ValueError, match="got 3 entries to append; want 4"):
@@ -223,11 +229,7 @@ def test_append_rows_checks_size_and_count(
 def test_append_rows_runs_while_committing_once_during_the_commit(
     tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
 ) -> None:
-    store = SqliteLedgerStore(tmp_path / "ledger.db")
-    ledger = Ledger(
-        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
-    )
-    rows, _ = ledger._prepare(_records(make_record, 40, "x"))
+    store, _, rows = _prepared(tmp_path, oversight_key, make_record, 40)
     traced: list[str] = []
     store._db.set_trace_callback(traced.append)  # statements, from either thread
     seen: list[tuple[bool, list[str]]] = []
@@ -249,11 +251,7 @@ def test_append_rows_runs_while_committing_once_during_the_commit(
 def test_append_rows_raises_an_error_of_while_committing_after_the_commit(
     tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
 ) -> None:
-    store = SqliteLedgerStore(tmp_path / "ledger.db")
-    ledger = Ledger(
-        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
-    )
-    rows, _ = ledger._prepare(_records(make_record, 20, "x"))
+    store, ledger, rows = _prepared(tmp_path, oversight_key, make_record, 20)
 
     def failing() -> None:
         raise RuntimeError("receipts failed")
@@ -274,11 +272,7 @@ def test_append_rows_raises_an_error_of_while_committing_after_the_commit(
 def test_append_rows_failing_before_the_commit_never_runs_while_committing(
     tmp_path: Path, oversight_key: PrivateKey, make_record: MakeRecord
 ) -> None:
-    store = SqliteLedgerStore(tmp_path / "ledger.db")
-    ledger = Ledger(
-        store, oversight_public_key=bytes(oversight_key.public_key), pseudonym_key=PSEUDONYM_KEY
-    )
-    rows, _ = ledger._prepare(_records(make_record, 20, "x"))
+    store, _, rows = _prepared(tmp_path, oversight_key, make_record, 20)
     with store._guard() as db:  # the tiles of the batch are refused after every entry is in
         db.execute(
             "CREATE TRIGGER refuse BEFORE INSERT ON tiles "
