@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -253,12 +254,20 @@ def test_append_rows_raises_an_error_of_while_committing_after_the_commit(
 ) -> None:
     store, ledger, rows = _prepared(tmp_path, oversight_key, make_record, 20)
 
-    def failing() -> None:
+    def failing() -> None:  # fails once the commit is durable (another connection sees it)
+        reader = sqlite3.connect(tmp_path / "ledger.db")
+        try:
+            for _ in range(1000):
+                if reader.execute("SELECT size FROM meta").fetchone() == (20,):
+                    break
+                time.sleep(0.01)
+        finally:
+            reader.close()
         raise RuntimeError("receipts failed")
 
     with pytest.raises(RuntimeError, match="receipts failed"):
         store.append_rows(0, 20, [rows], failing)
-    # It runs only once the writer thread is committing: the batch is in, whole.
+    # The error is raised once the writer thread has stopped; the batch is in, whole.
     assert not _writer_threads()
     assert store.size() == 20
     assert [e.leaf_data for e in store.entries(0, 20)] == [row[1] for row in rows]
