@@ -174,7 +174,21 @@ class _Inserter:
             else:
                 break
         if interrupted is not None:
+            if self.error is not None and self.error is not interrupted:
+                interrupted.add_note(
+                    f"the SQLite writer thread also failed: {type(self.error).__name__}"
+                )
             raise interrupted
+
+    def stop(self) -> None:
+        """Make sure the thread has stopped (skipping what is queued); raise nothing of its own.
+
+        For a caller that is already failing: it must not roll back, or give the
+        connection up, while the thread may still run a statement on it.
+        """
+        if self._thread.is_alive():
+            self.cancelled = True
+            self._join()
 
     def close(self) -> None:
         """Wait for every queued job; raise the first error one of them raised."""
@@ -324,6 +338,7 @@ class SqliteLedgerStore(SqlLedgerStore):
         """
         sql = self._sql
         width = STATEMENT_ROWS
+        inserter: _Inserter | None = None
         with self._guard() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -347,14 +362,21 @@ class SqliteLedgerStore(SqlLedgerStore):
                     committing = threading.Event()
 
                     def commit() -> None:
-                        db.executemany(
-                            "INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles
+                        # Each step only while the caller has not failed: it then rolls
+                        # back once this thread has stopped.
+                        steps = (
+                            lambda: db.executemany(
+                                "INSERT OR REPLACE INTO tiles (id, hashes) VALUES (?, ?)", tiles
+                            ),
+                            lambda: db.executemany(sql["insert_nodes"], stored),
+                            lambda: db.execute(sql["set_size"], (first + count,)),
+                            committing.set,
+                            lambda: db.execute("COMMIT"),
                         )
-                        db.executemany(sql["insert_nodes"], stored)
-                        db.execute(sql["set_size"], (first + count,))
-                        committing.set()
-                        if not inserter.cancelled:  # else the caller rolls back
-                            db.execute("COMMIT")
+                        for step in steps:
+                            if inserter.cancelled:
+                                return
+                            step()
 
                     inserter.run(commit)
                     if while_committing is not None:
@@ -363,8 +385,12 @@ class SqliteLedgerStore(SqlLedgerStore):
                         inserter.wait(committing)
                         while_committing()
             except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+                try:
+                    if inserter is not None:  # an interrupt may have cut its join short
+                        inserter.stop()
+                finally:  # the thread has stopped (stop raises only after it has)
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:

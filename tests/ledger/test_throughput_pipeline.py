@@ -311,8 +311,9 @@ def test_an_interrupted_close_still_waits_for_the_writer_thread(
     def interrupted_join(timeout: float | None = None) -> None:
         joins.append(timeout)
         if len(joins) == 1:  # Ctrl-C while the job is still running on the connection
-            threading.Timer(0.2, release.set).start()
             raise KeyboardInterrupt
+        assert inserter._thread.is_alive()  # the job is still running: close() waits
+        release.set()
         real_join(timeout)
 
     monkeypatch.setattr(inserter._thread, "join", interrupted_join)
@@ -322,6 +323,45 @@ def test_an_interrupted_close_still_waits_for_the_writer_thread(
     assert ran == ["slow"] and inserter.cancelled  # ... and the queued job was skipped
     assert len(joins) == 2
     db.close()
+
+
+def test_append_rows_rolls_back_only_once_the_writer_thread_has_stopped(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+) -> None:
+    """A second Ctrl-C can cut the join short: the store still waits before rolling back."""
+    store, _, rows = _prepared(tmp_path, oversight_key, make_record, 20)
+    in_tiles = threading.Event()
+
+    def slow_tiles(sql: str) -> None:  # the writer thread, starting its tiles statement
+        if sql.startswith("INSERT OR REPLACE INTO tiles"):
+            in_tiles.set()
+            time.sleep(0.3)
+
+    def interrupted_wait(self: _sqlite._Inserter, event: threading.Event) -> None:
+        assert in_tiles.wait(10)
+        raise KeyboardInterrupt
+
+    def escaped_exit(self: _sqlite._Inserter, *exc_info: object) -> None:
+        self.cancelled = True  # as if a second interrupt had cut the join short
+
+    store._db.set_trace_callback(slow_tiles)
+    monkeypatch.setattr(_sqlite._Inserter, "wait", interrupted_wait)
+    monkeypatch.setattr(_sqlite._Inserter, "__exit__", escaped_exit)
+    with pytest.raises(KeyboardInterrupt):
+        store.append_rows(0, 20, [rows], lambda: None)
+    assert not _writer_threads()  # stopped before the rollback and before returning
+    store._db.set_trace_callback(None)
+    monkeypatch.undo()
+    assert store.size() == 0 and store.entries(0, 30) == []
+    with store._guard() as db:
+        assert db.execute("SELECT count(*) FROM tiles").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM nodes").fetchone() == (0,)
+    store.append_rows(0, 20, [rows])  # the connection is usable again
+    assert store.size() == 20
+    store.close()
 
 
 def test_ledger_whose_receipts_fail_keeps_a_whole_log(
