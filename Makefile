@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 .PHONY: dev lint typecheck test test-fast bench demo docs eval-pii clean
 
 # The core install (enough for the demo) and the development install (tests, peers, Spark).
-$(CORE): pyproject.toml
+# setup.py builds the ledger's optional C extension (gcc, python3-dev, libsodium-dev,
+# libssl-dev); without them the install goes on and the ledger seals in Python.
+$(CORE): pyproject.toml setup.py mohtasib/ledger/_fast.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[server]'
@@ -24,8 +26,8 @@ $(STAMP): $(CORE)
 dev: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mohtasib tests bench docs examples
-	$(BIN)/ruff format --check mohtasib tests bench docs examples
+	$(BIN)/ruff check mohtasib tests bench docs examples setup.py
+	$(BIN)/ruff format --check mohtasib tests bench docs examples setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -32,6 +32,7 @@ from mohtasib.ledger import (
     Fir,
     Ledger,
     Policy,
+    _native,
     _sealhelper,
     audit_log,
     inclusion_proof,
@@ -107,6 +108,7 @@ def appends_per_second(
     *,
     varied: bool = False,
     sealing_process: bool | None = None,
+    native: bool = True,
 ) -> tuple[float, float]:
     """Durable appends/s in wall time and per CPU second of this process (all its threads).
 
@@ -114,13 +116,37 @@ def appends_per_second(
     with two, one prepares (policy, JSON, sealing, hashing) while the other's batch is
     written and synced, since SQLite and libpq release the GIL there. On SQLite a batch
     above ``Ledger.pipeline_rows`` (250) is itself pipelined: its slices are inserted by
-    the store's writer thread while the next slice is prepared, and sealed by the sealing
-    helper process (started before the timing, as it is in a long-running process)
-    unless ``sealing_process`` is False. "Per CPU second" counts the CPU time of this
-    process and of the helper together. Garbage is collected before the clock starts
-    (the records just built would otherwise trigger a full collection inside the timing);
-    the collector stays on while the appends run.
+    the store's writer thread while the next slice is prepared, and sealed on a second
+    core unless ``sealing_process`` is False: by the C loop on a thread of this process
+    where the extension is built (``native``), else by the sealing helper process (started
+    before the timing, as it is in a long-running process). ``native=False`` seals in
+    Python as if the extension were not built (``MOHTASIB_NATIVE=0``). "Per CPU
+    second" counts the CPU time of this process and of the helper together. Garbage is
+    collected before the clock starts (the records just built would otherwise trigger a
+    full collection inside the timing); the collector stays on while the appends run.
     """
+    saved = os.environ.get(_native.ENV)
+    if native:
+        os.environ.pop(_native.ENV, None)
+    else:
+        os.environ[_native.ENV] = "0"
+    try:
+        return _appends_per_second(target, batch, total, writers, varied, sealing_process)
+    finally:
+        if saved is None:
+            os.environ.pop(_native.ENV, None)
+        else:
+            os.environ[_native.ENV] = saved
+
+
+def _appends_per_second(
+    target: str,
+    batch: int,
+    total: int,
+    writers: int,
+    varied: bool,
+    sealing_process: bool | None,
+) -> tuple[float, float]:
     log = ledger(target, sealing_process=sealing_process)
     recs = records(total, varied=varied)
     share = total // writers
@@ -280,6 +306,10 @@ def append_figures(args: argparse.Namespace, base: Path) -> None:
     ready = helper is not None and helper.wait_ready()
     print(f"sealing helper process: {'ready' if ready else 'not used'} "
           f"({_sealhelper.usable_cpus()} usable CPUs)")  # fmt: skip
+    versions = _native.versions()
+    print("C sealing loop (mohtasib.ledger._fast): "
+          + (f"built (libsodium {versions['libsodium']}, {versions['openssl']})" if versions
+             else "not built; every line below seals in Python"))  # fmt: skip
     print(f"durable SQLite commits/s (1 row, synchronous=FULL): "
           f"{durable_commits_per_second(base / 'c.db', 300):,.0f}")  # fmt: skip
     print(f"raw SQLite executemany rows/s (1,000-row batches): "
@@ -297,8 +327,12 @@ def append_figures(args: argparse.Namespace, base: Path) -> None:
     print(f"SQLite appends/s, batch 1000, 1 writer, varied records: {wall:,.0f} "
           f"(per CPU second {cpu:,.0f}; {args.appends:,} records)")  # fmt: skip
     wall, cpu = appends_per_second(str(base / "h.db"), 1000, args.appends, sealing_process=False)
-    print(f"SQLite appends/s, batch 1000, 1 writer, no sealing helper: {wall:,.0f} "
+    print(f"SQLite appends/s, batch 1000, 1 writer, sealed in the committing thread: {wall:,.0f} "
           f"(per CPU second {cpu:,.0f}; {args.appends:,} records)")  # fmt: skip
+    if versions:
+        wall, cpu = appends_per_second(str(base / "py.db"), 1000, args.appends, native=False)
+        print(f"SQLite appends/s, batch 1000, 1 writer, Python sealing loop (helper process): "
+              f"{wall:,.0f} (per CPU second {cpu:,.0f}; {args.appends:,} records)")  # fmt: skip
     if args.repeat > 1:
         paired_goal_runs(args, base)
     if not args.no_postgres:
@@ -323,26 +357,34 @@ def append_figures(args: argparse.Namespace, base: Path) -> None:
 
 
 def paired_goal_runs(args: argparse.Namespace, base: Path) -> None:
-    """The goal's line (SQLite, batch 1,000, one writer) ``--repeat`` times, with and
-    without the sealing helper alternately: median and range of each, and pairs won.
+    """The goal's line (SQLite, batch 1,000, one writer) ``--repeat`` times, alternating with
+    the Python sealing loop in the helper process (or, where the C loop is not built, with
+    sealing in the committing thread): median and range of each, and pairs won.
 
     On a shared VM one run swings by a third; the median of alternating runs is the
     figure to compare with the goal, and the pairs show which variant is ahead.
     """
-    with_helper: list[float] = []
-    without: list[float] = []
+    variants: list[tuple[str, dict[str, bool | None]]]
+    if _native.versions():
+        variants = [("the C sealing loop (the default)", {"native": True}),
+                    ("the Python loop in the helper process", {"native": False})]  # fmt: skip
+    else:
+        variants = [("with the sealing helper", {"sealing_process": None}),
+                    ("without it", {"sealing_process": False})]  # fmt: skip
+    results: list[list[float]] = [[], []]
     for i in range(args.repeat):
-        for use, out in ((None, with_helper), (False, without)):
-            path = base / f"g{i}-{use}.db"
-            out.append(appends_per_second(str(path), 1000, args.appends, sealing_process=use)[0])
+        for k, (_, options) in enumerate(variants):
+            path = base / f"g{i}-{k}.db"
+            rate = appends_per_second(str(path), 1000, args.appends, **options)[0]  # type: ignore[arg-type]
+            results[k].append(rate)
             path.unlink()
-    for name, values in (("with the sealing helper", with_helper), ("without it", without)):
+    for (name, _), values in zip(variants, results, strict=True):
         above = sum(v >= 50_000 for v in values)
         print(f"SQLite appends/s, batch 1000, 1 writer, {name}, {args.repeat} alternating "
               f"runs: median {statistics.median(values):,.0f} (range {min(values):,.0f}–"
               f"{max(values):,.0f}; {above} at or above 50,000)")  # fmt: skip
-    ahead = sum(a > b for a, b in zip(with_helper, without, strict=True))
-    print(f"  pairs in which the helper was ahead: {ahead} of {args.repeat}")
+    ahead = sum(a > b for a, b in zip(*results, strict=True))
+    print(f"  pairs in which the first was ahead: {ahead} of {args.repeat}")
 
 
 def main() -> None:

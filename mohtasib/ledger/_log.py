@@ -31,7 +31,7 @@ from collections.abc import Generator, Iterable, Iterator, Sequence
 from nacl.public import PrivateKey, PublicKey
 
 from mohtasib.errors import InputError
-from mohtasib.ledger import _sealhelper
+from mohtasib.ledger import _native, _sealhelper
 from mohtasib.ledger._policy import Decision, Policy, evaluate
 from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
 from mohtasib.ledger._records import AccessRecord, pseudonymise
@@ -341,8 +341,18 @@ class Ledger:
 
     @staticmethod
     def _seal_here(front: _Front) -> list[PreparedEntry]:
-        """Seal and hash ``front`` in this process (what the sealing helper would return)."""
-        digests, bodies = front.sealer.seal_many(front.documents, front.fresh)
+        """Seal and hash ``front`` in this thread (what the sealing helper would return).
+
+        By the C loop where it is built (:mod:`~mohtasib.ledger._native`), else in Python.
+        """
+        sealer = front.sealer
+        if _native.available():
+            hashes, leaves, bodies = _native.seal_slice(
+                sealer.shared_key, sealer.prefix, ACCESS_PREFIX, front.fresh,
+                front.documents, front.tails, front.index,
+            )  # fmt: skip
+            return front.rows(leaves, bodies, hashes)
+        digests, bodies = sealer.seal_many(front.documents, front.fresh)
         leaves, hashes = leaves_and_hashes(ACCESS_PREFIX, digests, front.tails, front.index)
         return front.rows(leaves, bodies, hashes)
 
@@ -360,9 +370,15 @@ class Ledger:
         helper is left ready for the next batch.
         """
         parts = _cut_slices(records, self.pipeline_rows)
-        borrowed = (
-            contextlib.nullcontext(None) if self.sealing_process is False else _sealhelper.borrow()
-        )
+        borrowed: contextlib.AbstractContextManager[
+            _sealhelper.SealHelper | _native.SealThread | None
+        ]
+        if self.sealing_process is False:
+            borrowed = contextlib.nullcontext(None)
+        elif _native.available():
+            borrowed = _native.borrow()
+        else:
+            borrowed = _sealhelper.borrow()
         with borrowed as helper:
             sent: collections.deque[_Front] = collections.deque()
             try:
@@ -387,7 +403,7 @@ class Ledger:
                             helper.collect(front.sequence, front.leaf_sizes(), front.body_sizes())
 
     def _collect(
-        self, helper: _sealhelper.SealHelper | None, front: _Front
+        self, helper: _sealhelper.SealHelper | _native.SealThread | None, front: _Front
     ) -> tuple[list[PreparedEntry], list[Decision]]:
         """The rows of ``front``: the helper's answer, or sealed here without a helper."""
         if helper is not None and not helper.failed and front.sequence is not None:

@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
+from mohtasib.ledger import _native
 from mohtasib.ledger.verify import EMPTY_ROOT, node_hash
 
 __all__ = [
@@ -60,6 +61,21 @@ def root_hash(size: int, reader: NodeReader) -> bytes:
     return EMPTY_ROOT if size == 0 else range_hash(0, size, reader)
 
 
+def _parents(nodes: list[bytes]) -> list[bytes]:
+    """``node_hash(left, right)`` of each complete pair of ``nodes``; an unpaired last waits.
+
+    By the ledger's C extension where it is built (:func:`~mohtasib.ledger._native.hash_pairs`,
+    the interpreter lock released), else in Python; the same hashes either way.
+    """
+    if _native.available():
+        return _native.hash_pairs(nodes)
+    sha256 = hashlib.sha256
+    pairs = iter(nodes)
+    return [
+        sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
+    ]
+
+
 def nodes_for_append(
     size: int, leaves: Iterable[bytes], reader: NodeReader, *, min_level: int = 0
 ) -> list[tuple[int, int, bytes]]:
@@ -75,7 +91,6 @@ def nodes_for_append(
     """
     current = list(leaves)
     out: list[tuple[int, int, bytes]] = []
-    sha256 = hashlib.sha256
     level, start = 0, size
     while current:
         if level >= min_level:
@@ -83,12 +98,7 @@ def nodes_for_append(
         if start & 1:  # the first new node is a right child: fetch its older left sibling
             current.insert(0, reader.node(level, start - 1))
             start -= 1
-        pairs = iter(current)
-        # node_hash(left, right) for each complete pair; an unpaired last node waits.
-        current = [
-            sha256(b"\x01" + left + right).digest()
-            for left, right in zip(pairs, pairs, strict=False)
-        ]
+        current = _parents(current)
         level, start = level + 1, start >> 1
     return out
 
@@ -112,13 +122,8 @@ def siblings_for_append(size: int, count: int) -> list[tuple[int, int]]:
 def perfect_hash(leaves: Sequence[bytes]) -> bytes:
     """Root of a perfect subtree from its ``2**k`` leaf hashes (RFC 9162 §2.1.1)."""
     level = list(leaves)
-    sha256 = hashlib.sha256
     while len(level) > 1:
-        pairs = iter(level)
-        level = [
-            sha256(b"\x01" + left + right).digest()
-            for left, right in zip(pairs, pairs, strict=False)
-        ]
+        level = _parents(level)
     return level[0]
 
 

@@ -6,6 +6,10 @@ randomness fixed, a log built through the helper must be byte for byte the log b
 in-process; a helper that dies, answers with an error or cannot start must cost
 nothing but speed; an abandoned batch must not leave answers in the pipe for the
 next one; and the child must not outlive the process that started it.
+
+The helper process seals where the ledger's C extension is not built; these tests
+turn the extension off (``MOHTASIB_NATIVE=0``) so that they exercise it
+wherever they run (``test_native.py`` tests the C loop).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey
 
 from mohtasib.errors import StorageError, StoreConflict
-from mohtasib.ledger import _sealhelper, _sealworker
+from mohtasib.ledger import _native, _sealhelper, _sealworker
 from mohtasib.ledger._audit import audit_log
 from mohtasib.ledger._log import Ledger, Receipt, _cut_slices
 from mohtasib.ledger._records import AccessRecord
@@ -36,6 +40,12 @@ from tests.ledger.test_throughput_pipeline import POLICY, _dump, _fixed_randomne
 
 MakeRecord = Callable[..., AccessRecord]
 BATCHES = [300, 7, 520, 251]  # pipelined (above 40 rows) and not, unaligned starts
+
+
+@pytest.fixture(autouse=True)
+def _python_sealing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seal in Python, so that large batches go through the helper process."""
+    monkeypatch.setenv(_native.ENV, "0")
 
 
 @pytest.fixture
@@ -221,10 +231,9 @@ def test_a_conflict_after_the_first_slice_leaves_the_helper_in_step(
     # prepared and the second sent to the helper. (The answer still in flight is read
     # and dropped by the slices' own ``finally``; on CPython that ran at once even before
     # the generator was closed explicitly.)
-    monkeypatch.setattr(store, "size", lambda: 9)
-    with pytest.raises(StoreConflict):
+    with monkeypatch.context() as patch, pytest.raises(StoreConflict):
+        patch.setattr(store, "size", lambda: 9)
         ledger.append_many(_records(make_record, 200, "b"))
-    monkeypatch.undo()
     assert helper._sent >= 2 and helper.answered == helper._sent  # answers read and dropped
     assert not helper.failed
     with _sealhelper.borrow() as again:

@@ -180,23 +180,22 @@ def test_preparation_failure_mid_stream_stores_nothing(
         sealing_process=False,  # sealed here (the helper's failures: test_sealhelper.py)
     )
     ledger.pipeline_rows = 50
-    original = _sealing.BodySealer.seal_many
+    original = Ledger._seal_here
     calls = 0
 
-    def failing(
-        self: _sealing.BodySealer, documents: list[bytes], fresh: bytes | None = None
-    ) -> object:
+    def failing(front: object) -> object:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise RuntimeError("sealing failed in the third slice")
-        return original(self, documents, fresh)
+        return original(front)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_sealing.BodySealer, "seal_many", failing)
-    with pytest.raises(RuntimeError, match="third slice"):
-        ledger.append_many(_records(make_record, 400, "x"))
+    with monkeypatch.context() as patch:
+        patch.setattr(Ledger, "_seal_here", staticmethod(failing))
+        with pytest.raises(RuntimeError, match="third slice"):
+            ledger.append_many(_records(make_record, 400, "x"))
+    assert calls == 3
     assert ledger.size() == 0 and store.entries(0, 1000) == []
-    monkeypatch.setattr(_sealing.BodySealer, "seal_many", original)
     assert [r.index for r in ledger.append_many(_records(make_record, 120, "y"))] == list(
         range(120)
     )

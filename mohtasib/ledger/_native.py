@@ -1,0 +1,162 @@
+"""The access ledger's optional C extension (``_fast``): sealing and tree hashing.
+
+:func:`mohtasib.ledger._fast.seal_slice <seal_slice>` computes, for one slice of
+records, the commitments, sealed bodies, leaves and leaf hashes that
+:func:`~mohtasib.ledger._sealworker.seal_documents` and
+:func:`~mohtasib.ledger._sealworker.leaves_and_hashes` compute in Python (the
+reference; ``tests/ledger/test_native.py`` compares the two byte for byte), with
+libsodium and OpenSSL, and with the interpreter lock released for the whole loop.
+It therefore needs no second process to run on a second core: a thread of this
+process seals one slice while the committing thread serialises the next
+(:class:`SealThread`, which has the interface of the helper process,
+:class:`~mohtasib.ledger._sealhelper.SealHelper`). Without a second core, slices
+are sealed by the same C loop in the committing thread. :func:`hash_pairs` hashes
+one level of the Merkle tree (RFC 9162 §2.1.1) the same way, so that the tree of a
+large batch is hashed while the store's writer thread finishes its last insert.
+
+The extension is built by ``setup.py`` where a C compiler and the libsodium and
+OpenSSL headers are present, and is optional: without it, or where the environment
+sets ``MOHTASIB_NATIVE`` to ``0``/``false``/``no``/``off`` (for comparisons), the
+ledger does the same work in Python, sealing in the helper process where it may
+start one. Either way the stored entries are the same bytes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import importlib
+import os
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+
+from mohtasib.ledger import _sealhelper
+from mohtasib.ledger._sealhelper import HelperFailed
+
+__all__ = ["ENV", "SealThread", "available", "borrow", "hash_pairs", "seal_slice", "versions"]
+
+#: Environment variable that keeps the ledger from using the extension (``0``, ``false``, ...).
+ENV = "MOHTASIB_NATIVE"
+
+
+def _load() -> ModuleType | None:
+    try:
+        return importlib.import_module("mohtasib.ledger._fast")
+    except ImportError:  # not built here (no compiler, libsodium or OpenSSL headers)
+        return None
+
+
+_NATIVE = _load()
+
+
+def available() -> bool:
+    """Whether the extension is built and not turned off by ``MOHTASIB_NATIVE``."""
+    if _NATIVE is None:
+        return False
+    return os.environ.get(ENV, "").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def versions() -> dict[str, str] | None:
+    """The libsodium and OpenSSL versions the extension was built with (None without it)."""
+    if _NATIVE is None:
+        return None
+    return {"libsodium": _NATIVE.SODIUM_VERSION, "openssl": _NATIVE.OPENSSL_VERSION}
+
+
+def seal_slice(
+    key: bytes,
+    prefix: bytes,
+    head: bytes,
+    fresh: bytes,
+    documents: Sequence[bytes],
+    tails: Sequence[bytes],
+    index: Sequence[int],
+) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """Leaf hashes, leaves and bodies of one slice, sealed by the C loop (see the module)."""
+    if _NATIVE is None:
+        raise RuntimeError("the ledger's C extension (_fast) is not built")
+    hashes, leaves, bodies = _NATIVE.seal_slice(key, prefix, head, fresh, documents, tails, index)
+    return hashes, leaves, bodies
+
+
+def hash_pairs(nodes: Sequence[bytes]) -> list[bytes]:
+    """``SHA-256(0x01 || left || right)`` of each complete pair of ``nodes``, in C.
+
+    One level of the tree from the level below (RFC 9162 §2.1.1); an unpaired last
+    node is left out. The interpreter lock is released while it hashes.
+    """
+    if _NATIVE is None:
+        raise RuntimeError("the ledger's C extension (_fast) is not built")
+    parents: list[bytes] = _NATIVE.hash_pairs(nodes)
+    return parents
+
+
+class SealThread:
+    """Seals the slices of one batch on a worker thread, in the order they are sent.
+
+    The interface of :class:`~mohtasib.ledger._sealhelper.SealHelper` as the ledger uses
+    it: :meth:`submit` hands a slice to the thread and returns its number,
+    :meth:`collect` waits for that slice's leaf hashes, leaves and bodies. An error
+    in the C loop is raised by :meth:`collect` as
+    :class:`~mohtasib.ledger._sealhelper.HelperFailed` (the ledger then seals that
+    slice itself and meets the same error) and marks the thread failed.
+    """
+
+    def __init__(self, pool: concurrent.futures.ThreadPoolExecutor) -> None:
+        self._pool = pool
+        self._jobs: dict[int, concurrent.futures.Future[tuple[list[bytes], ...]]] = {}
+        self._sent = 0
+        self.failed = False
+
+    def submit(
+        self,
+        key: bytes,
+        prefix: bytes,
+        head: bytes,
+        fresh: bytes,
+        documents: Sequence[bytes],
+        tails: Sequence[bytes],
+        index: Sequence[int],
+    ) -> int:
+        """Queue one slice; return its number (for :meth:`collect`)."""
+        sequence = self._sent
+        self._jobs[sequence] = self._pool.submit(
+            seal_slice, key, prefix, head, fresh, documents, tails, index
+        )
+        self._sent += 1
+        return sequence
+
+    def collect(
+        self, sequence: int, leaf_sizes: Sequence[int], body_sizes: Sequence[int]
+    ) -> tuple[list[bytes], list[bytes], list[bytes]]:
+        """The leaf hashes, leaves and bodies of slice ``sequence`` (waits for it).
+
+        ``leaf_sizes`` and ``body_sizes`` are what the helper process needs to cut its
+        answer; here the C loop returns each entry as its own object.
+        """
+        job = self._jobs.pop(sequence)
+        try:
+            hashes, leaves, bodies = job.result()
+        except Exception as exc:
+            self.failed = True
+            raise HelperFailed(f"the C sealing loop failed: {type(exc).__name__}: {exc}") from exc
+        return hashes, leaves, bodies
+
+
+@contextlib.contextmanager
+def borrow() -> Iterator[SealThread | None]:
+    """A :class:`SealThread` for one batch, or None (sealed in the committing thread).
+
+    None where the C loop is not available or fewer than two CPUs are usable. The
+    worker thread is the batch's own: on the way out, slices not yet started are
+    dropped and the one under way is waited for (milliseconds), so nothing of this
+    batch runs once the next one starts.
+    """
+    if not available() or _sealhelper.usable_cpus() < 2:
+        yield None
+        return
+    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mohtasib-seal")
+    try:
+        yield SealThread(pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
