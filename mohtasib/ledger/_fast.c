@@ -18,11 +18,16 @@
  * The output objects are allocated first, while the GIL is held, and filled while it
  * is released; no other thread can see them before the function returns.
  *
+ * documents() writes the canonical JSON of access records and their ISO 8601 times, byte
+ * for byte what AccessRecord.canonical_json and datetime.isoformat write (see its doc).
+ * hash_pairs() hashes one level of the Merkle tree.
+ *
  * Built by setup.py as an optional extension (a C compiler, libsodium and OpenSSL
  * headers); without it the Python loop seals, in a helper process where it can.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <datetime.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <string.h>
@@ -327,7 +332,251 @@ fail:
     return NULL;
 }
 
+/* ---- canonical JSON and ISO 8601 times of access records ---- */
+
+static PyObject *attr_target = NULL, *attr_time = NULL, *method_utcoffset = NULL;
+static const char HEX_DIGITS[] = "0123456789abcdef";
+
+static char *
+digits(char *out, long value, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        out[i] = (char)('0' + value % 10);
+        value /= 10;
+    }
+    return out + width;
+}
+
+/* datetime.isoformat() of `when`: written here for an exact datetime whose tzinfo's
+ * utcoffset() is an exact timedelta within a day (CPython's format, Modules/_datetimemodule.c:
+ * "%04d-%02d-%02dT%02d:%02d:%02d", ".%06d" when there are microseconds, then the offset as
+ * "+HH:MM", with ":SS" and ".ffffff" when it has them); anything else (a subclass, another
+ * offset type, no tzinfo) is asked for its own isoformat(). */
+static PyObject *
+isoformat(PyObject *when)
+{
+    if (!PyDateTime_CheckExact(when)) {
+        return PyObject_CallMethod(when, "isoformat", NULL);
+    }
+    PyObject *tzinfo = PyDateTime_DATE_GET_TZINFO(when);
+    if (tzinfo == Py_None) {
+        return PyObject_CallMethod(when, "isoformat", NULL);
+    }
+    PyObject *offset = PyObject_CallMethodOneArg(tzinfo, method_utcoffset, when);
+    if (offset == NULL) {
+        return NULL;
+    }
+    const long long day = 86400LL * 1000000LL;
+    long long total = 0;
+    int usable = PyDelta_CheckExact(offset);
+    if (usable) {
+        total = (long long)PyDateTime_DELTA_GET_DAYS(offset) * day
+                + (long long)PyDateTime_DELTA_GET_SECONDS(offset) * 1000000LL
+                + PyDateTime_DELTA_GET_MICROSECONDS(offset);
+        usable = total > -day && total < day;
+    }
+    Py_DECREF(offset);
+    if (!usable) {
+        return PyObject_CallMethod(when, "isoformat", NULL);
+    }
+    char text[48], *at = text;
+    at = digits(at, PyDateTime_GET_YEAR(when), 4);
+    *at++ = '-';
+    at = digits(at, PyDateTime_GET_MONTH(when), 2);
+    *at++ = '-';
+    at = digits(at, PyDateTime_GET_DAY(when), 2);
+    *at++ = 'T';
+    at = digits(at, PyDateTime_DATE_GET_HOUR(when), 2);
+    *at++ = ':';
+    at = digits(at, PyDateTime_DATE_GET_MINUTE(when), 2);
+    *at++ = ':';
+    at = digits(at, PyDateTime_DATE_GET_SECOND(when), 2);
+    if (PyDateTime_DATE_GET_MICROSECOND(when)) {
+        *at++ = '.';
+        at = digits(at, PyDateTime_DATE_GET_MICROSECOND(when), 6);
+    }
+    *at++ = total < 0 ? '-' : '+';
+    if (total < 0) {
+        total = -total;
+    }
+    long micro = (long)(total % 1000000), seconds = (long)(total / 1000000);
+    at = digits(at, seconds / 3600, 2);
+    *at++ = ':';
+    at = digits(at, seconds % 3600 / 60, 2);
+    if (seconds % 60 || micro) {
+        *at++ = ':';
+        at = digits(at, seconds % 60, 2);
+    }
+    if (micro) {
+        *at++ = '.';
+        at = digits(at, micro, 6);
+    }
+    return PyUnicode_FromStringAndSize(text, at - text);
+}
+
+/* Length of `text` as a JSON string (quotes included), escaped as json.encoder's
+ * encode_basestring does with ensure_ascii off (Modules/_json.c, escape_unicode): the quote,
+ * backslash, \b \f \n \r \t as two characters, other code points below 0x20 as \u00XX,
+ * everything else as it is. Every byte to escape is ASCII, so UTF-8 is scanned byte by byte. */
+static Py_ssize_t
+json_size(const char *text, Py_ssize_t size)
+{
+    Py_ssize_t out = 2;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+            out += 2;
+        }
+        else {
+            out += c < 0x20 ? 6 : 1;
+        }
+    }
+    return out;
+}
+
+static char *
+json_string(char *out, const char *text, Py_ssize_t size)
+{
+    *out++ = '"';
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = (unsigned char)text[i];
+        char short_form = 0;
+        switch (c) {
+        case '"': short_form = '"'; break;
+        case '\\': short_form = '\\'; break;
+        case '\b': short_form = 'b'; break;
+        case '\f': short_form = 'f'; break;
+        case '\n': short_form = 'n'; break;
+        case '\r': short_form = 'r'; break;
+        case '\t': short_form = 't'; break;
+        default: break;
+        }
+        if (short_form) {
+            *out++ = '\\';
+            *out++ = short_form;
+        }
+        else if (c < 0x20) {
+            memcpy(out, "\\u00", 4);
+            out[4] = HEX_DIGITS[c >> 4];
+            out[5] = HEX_DIGITS[c & 0xf];
+            out += 6;
+        }
+        else {
+            *out++ = (char)c;
+        }
+    }
+    *out++ = '"';
+    return out;
+}
+
+/* The UTF-8 of str `value`, or NULL with TypeError naming `what`. */
+static const char *
+utf8_of(PyObject *value, const char *what, Py_ssize_t i, Py_ssize_t *size)
+{
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%s of record %zd is %s; want str", what, i,
+                     Py_TYPE(value)->tp_name);
+        return NULL;
+    }
+    return PyUnicode_AsUTF8AndSize(value, size);
+}
+
+/* Fill stamps[i] and documents[i] for one record; 0 on error (exception set). */
+static int
+document(PyObject *prefix, PyObject *record, Py_ssize_t i, const char *between,
+         Py_ssize_t between_len, const char *suffix, Py_ssize_t suffix_len, PyObject *stamps,
+         PyObject *documents)
+{
+    PyObject *target = PyObject_GetAttr(record, attr_target), *when = NULL, *stamp = NULL;
+    int ok = 0;
+    if (target == NULL || (when = PyObject_GetAttr(record, attr_time)) == NULL
+        || (stamp = isoformat(when)) == NULL) {
+        goto done;
+    }
+    Py_ssize_t prefix_len, target_len, stamp_len;
+    const char *prefix_text = utf8_of(prefix, "the JSON prefix", i, &prefix_len);
+    const char *target_text = prefix_text ? utf8_of(target, "target", i, &target_len) : NULL;
+    const char *stamp_text = target_text ? utf8_of(stamp, "isoformat()", i, &stamp_len) : NULL;
+    if (stamp_text == NULL) {
+        goto done;
+    }
+    Py_ssize_t size = prefix_len + json_size(target_text, target_len) + between_len
+                      + json_size(stamp_text, stamp_len) + suffix_len;
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, size);
+    if (bytes == NULL) {
+        goto done;
+    }
+    char *out = PyBytes_AS_STRING(bytes);
+    memcpy(out, prefix_text, (size_t)prefix_len);
+    out = json_string(out + prefix_len, target_text, target_len);
+    memcpy(out, between, (size_t)between_len);
+    out = json_string(out + between_len, stamp_text, stamp_len);
+    memcpy(out, suffix, (size_t)suffix_len);
+    PyList_SET_ITEM(documents, i, bytes);
+    PyList_SET_ITEM(stamps, i, stamp);
+    stamp = NULL;
+    ok = 1;
+done:
+    Py_XDECREF(target);
+    Py_XDECREF(when);
+    Py_XDECREF(stamp);
+    return ok;
+}
+
+PyDoc_STRVAR(documents_doc,
+"documents(prefixes, records, between, suffix)\n"
+"--\n\n"
+"Each record's time.isoformat() and canonical JSON; return (times, documents).\n\n"
+"Document i is the UTF-8 of prefixes[i] + json(records[i].target) + between +\n"
+"json(records[i].time.isoformat()) + suffix, where json() is json.encoder's\n"
+"encode_basestring (ensure_ascii off): byte for byte AccessRecord.canonical_json when\n"
+"prefixes[i] is the record's text up to the target's value. TypeError when a prefix,\n"
+"target or isoformat() is not str; UnicodeEncodeError for a lone surrogate, as\n"
+"str.encode raises.");
+
+static PyObject *
+documents(PyObject *module, PyObject *args)
+{
+    PyObject *prefixes_in, *records_in;
+    const char *between, *suffix;
+    Py_ssize_t between_len, suffix_len;
+    if (!PyArg_ParseTuple(args, "OOs#s#:documents", &prefixes_in, &records_in, &between,
+                          &between_len, &suffix, &suffix_len)) {
+        return NULL;
+    }
+    PyObject *prefixes = PySequence_Tuple(prefixes_in), *records = NULL, *result = NULL;
+    PyObject *stamps = NULL, *docs = NULL;
+    if (prefixes == NULL || (records = PySequence_Tuple(records_in)) == NULL) {
+        goto done;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(records);
+    if (PyTuple_GET_SIZE(prefixes) != count) {
+        PyErr_Format(PyExc_ValueError, "got %zd prefixes for %zd records",
+                     PyTuple_GET_SIZE(prefixes), count);
+        goto done;
+    }
+    stamps = PyList_New(count);
+    docs = PyList_New(count);
+    if (stamps == NULL || docs == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (!document(PyTuple_GET_ITEM(prefixes, i), PyTuple_GET_ITEM(records, i), i, between,
+                      between_len, suffix, suffix_len, stamps, docs)) {
+            goto done;
+        }
+    }
+    result = PyTuple_Pack(2, stamps, docs);
+done:
+    Py_XDECREF(prefixes);
+    Py_XDECREF(records);
+    Py_XDECREF(stamps);
+    Py_XDECREF(docs);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"documents", documents, METH_VARARGS, documents_doc},
     {"seal_slice", seal_slice, METH_VARARGS, seal_slice_doc},
     {"hash_pairs", hash_pairs, METH_O, hash_pairs_doc},
     {NULL, NULL, 0, NULL},
@@ -359,6 +608,16 @@ PyInit__fast(void)
 #endif
     if (sha256_md == NULL) {
         PyErr_SetString(PyExc_ImportError, "OpenSSL has no SHA-256");
+        return NULL;
+    }
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) {
+        return NULL;
+    }
+    attr_target = PyUnicode_InternFromString("target");
+    attr_time = PyUnicode_InternFromString("time");
+    method_utcoffset = PyUnicode_InternFromString("utcoffset");
+    if (attr_target == NULL || attr_time == NULL || method_utcoffset == NULL) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&module_def);

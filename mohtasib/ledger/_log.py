@@ -34,7 +34,7 @@ from mohtasib.errors import InputError
 from mohtasib.ledger import _native, _sealhelper
 from mohtasib.ledger._policy import Decision, Policy, evaluate
 from mohtasib.ledger._proofs import consistency_proof, inclusion_proof
-from mohtasib.ledger._records import AccessRecord, pseudonymise
+from mohtasib.ledger._records import AccessRecord, canonical_documents, pseudonymise
 from mohtasib.ledger._sealing import ACCESS_PREFIX, BodySealer, access_leaf, open_body, parse_leaf
 from mohtasib.ledger._sealworker import FRESH_SIZE, MAC_SIZE, leaves_and_hashes
 from mohtasib.ledger._store import LedgerStore, PreparedEntry, StoredEntry
@@ -316,8 +316,7 @@ class Ledger:
 
     def _front(self, records: Sequence[AccessRecord], sealer: BodySealer) -> _Front:
         """The part of :meth:`_prepare` before sealing: times, JSON, decisions, randomness."""
-        times = [record.time.isoformat() for record in records]
-        documents = [record.canonical_json(t) for record, t in zip(records, times, strict=True)]
+        times, documents = canonical_documents(records)
         decide = self.decide
         decisions = [decide(record) for record in records]
         # The leaf is ACCESS_PREFIX + commitment + the decision lines (access_leaf), the

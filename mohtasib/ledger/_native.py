@@ -33,7 +33,16 @@ from types import ModuleType
 from mohtasib.ledger import _sealhelper
 from mohtasib.ledger._sealhelper import HelperFailed
 
-__all__ = ["ENV", "SealThread", "available", "borrow", "hash_pairs", "seal_slice", "versions"]
+__all__ = [
+    "ENV",
+    "SealThread",
+    "available",
+    "borrow",
+    "documents",
+    "hash_pairs",
+    "seal_slice",
+    "versions",
+]
 
 #: Environment variable that keeps the ledger from using the extension (``0``, ``false``, ...).
 ENV = "MOHTASIB_NATIVE"
@@ -77,6 +86,21 @@ def seal_slice(
         raise RuntimeError("the ledger's C extension (_fast) is not built")
     hashes, leaves, bodies = _NATIVE.seal_slice(key, prefix, head, fresh, documents, tails, index)
     return hashes, leaves, bodies
+
+
+def documents(
+    heads: Sequence[str], records: Sequence[object], between: str, suffix: str
+) -> tuple[list[str], list[bytes]]:
+    """Each record's ``time.isoformat()`` and canonical JSON, written in C.
+
+    Document ``i`` is the UTF-8 of ``heads[i]``, the target as a JSON string,
+    ``between``, the time's ``isoformat()`` as a JSON string and ``suffix``
+    (:func:`mohtasib.ledger._records.canonical_documents`).
+    """
+    if _NATIVE is None:
+        raise RuntimeError("the ledger's C extension (_fast) is not built")
+    times, texts = _NATIVE.documents(heads, records, between, suffix)
+    return times, texts
 
 
 def hash_pairs(nodes: Sequence[bytes]) -> list[bytes]:

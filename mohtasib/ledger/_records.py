@@ -37,10 +37,11 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mohtasib.errors import InputError
+from mohtasib.ledger import _native
 
 __all__ = [
     "ACTIONS",
@@ -49,6 +50,7 @@ __all__ = [
     "Fir",
     "LegalAuthority",
     "Warrant",
+    "canonical_documents",
     "pseudonymise",
 ]
 
@@ -73,6 +75,24 @@ _PREFIX_JSON: dict[tuple[object, ...], tuple[object, str]] = {}
 _PREFIX_CACHE = 4096
 #: json's own escaper for ``ensure_ascii=False`` (the C one when available).
 _escape = json.encoder.encode_basestring
+#: The canonical JSON between the target's value and the time's, and after the time's.
+_BETWEEN = ',"time":'
+_SUFFIX = f',"v":{SCHEMA_VERSION}}}'
+
+
+def canonical_documents(records: Sequence[AccessRecord]) -> tuple[list[str], list[bytes]]:
+    """Each record's ``time.isoformat()`` and :meth:`~AccessRecord.canonical_json`, in order.
+
+    The ledger's append path: with the ledger's C extension
+    (:func:`mohtasib.ledger._native.documents`) the text after the cached head (target,
+    time, version) is written in C, else as :meth:`AccessRecord.canonical_json` writes
+    it; the same bytes either way (``tests/ledger/test_throughput_json.py``).
+    """
+    if _native.available():
+        heads = [record._json_head() for record in records]
+        return _native.documents(heads, records, _BETWEEN, _SUFFIX)
+    times = [record.time.isoformat() for record in records]
+    return times, [record.canonical_json(t) for record, t in zip(records, times, strict=True)]
 
 
 def pseudonymise(value: str, key: bytes) -> str:
@@ -293,6 +313,11 @@ class AccessRecord:
         checks the bytes against ``json.dumps`` on random records.
         """
         esc = _escape
+        stamp = self.time.isoformat() if time is None else time
+        return f"{self._json_head()}{esc(self.target)}{_BETWEEN}{esc(stamp)}{_SUFFIX}".encode()
+
+    def _json_head(self) -> str:
+        """The canonical JSON from ``{`` to ``"target":``, cached (see :meth:`canonical_json`)."""
         authority = self.legal_authority
         key = (
             self.action, self.approver, id(authority), self.outcome, self.purpose,
@@ -300,14 +325,12 @@ class AccessRecord:
         )  # fmt: skip
         cached = _PREFIX_JSON.get(key)
         if cached is not None and cached[0] is authority:
-            prefix = cached[1]
-        else:
-            prefix = self._json_prefix()
-            if len(_PREFIX_JSON) >= _PREFIX_CACHE:
-                _PREFIX_JSON.clear()
-            _PREFIX_JSON[key] = (authority, prefix)
-        stamp = self.time.isoformat() if time is None else time
-        return f'{prefix}{esc(self.target)},"time":{esc(stamp)},"v":{SCHEMA_VERSION}}}'.encode()
+            return cached[1]
+        prefix = self._json_prefix()
+        if len(_PREFIX_JSON) >= _PREFIX_CACHE:
+            _PREFIX_JSON.clear()
+        _PREFIX_JSON[key] = (authority, prefix)
+        return prefix
 
     def _json_prefix(self) -> str:
         """The canonical JSON text from ``{`` to ``"target":`` (see :meth:`canonical_json`)."""

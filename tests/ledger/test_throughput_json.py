@@ -6,21 +6,36 @@ The contract is ``json.dumps(to_dict(), sort_keys=True, separators=(",", ":"),
 ensure_ascii=False)`` encoded as UTF-8: these tests check it on random records
 (Urdu and other non-ASCII text, quotes, backslashes, control characters, every kind
 of legal authority, times with microseconds and odd offsets) and check that the
-cache never hands one record's text to another.
+cache never hands one record's text to another. The append path's serialiser
+(``canonical_documents``) is checked the same way with the ledger's C extension and
+without it, and the extension's own ``isoformat`` and JSON escaping against Python's
+on any time (IANA zones and DST folds, offsets with seconds and microseconds, odd
+tzinfo and datetime subclasses) and any text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import zoneinfo
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mohtasib.ledger import _records
-from mohtasib.ledger._records import ACTIONS, AccessRecord, CourtOrder, Fir, Warrant, pseudonymise
+from mohtasib.ledger import _native, _records
+from mohtasib.ledger._records import (
+    ACTIONS,
+    AccessRecord,
+    CourtOrder,
+    Fir,
+    Warrant,
+    canonical_documents,
+    pseudonymise,
+)
+from tests.conftest import require
 
 FAST = settings(max_examples=300, deadline=None)
 
@@ -141,3 +156,132 @@ def test_prefix_cache_is_bounded_and_stays_correct(monkeypatch: pytest.MonkeyPat
     for record in made * 2:
         assert record.canonical_json() == _reference(record)
     assert len(_records._PREFIX_JSON) <= 8
+
+
+# canonical_documents: the append path's serialiser, written in C by the ledger's extension
+# where it is built (mohtasib.ledger._native.documents) and in Python otherwise.
+
+_NATIVE_MODES = ["c", "python"]
+
+
+def _mode(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    if mode == "c" and not _native.available():
+        require("MOHTASIB_REQUIRE_NATIVE", "the ledger's C extension is not built")
+    monkeypatch.setenv(_native.ENV, "1" if mode == "c" else "0")
+
+
+@pytest.mark.parametrize("mode", _NATIVE_MODES)
+def test_canonical_documents_equal_json_dumps(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    _mode(monkeypatch, mode)
+
+    @FAST
+    @given(st.lists(records(), max_size=6))
+    def check(batch: list[AccessRecord]) -> None:
+        times, documents = canonical_documents(batch)
+        assert times == [record.time.isoformat() for record in batch]
+        assert documents == [_reference(record) for record in batch]
+        assert all(type(t) is str for t in times) and all(type(d) is bytes for d in documents)
+
+    check()
+
+
+class _Zone(dt.tzinfo):
+    """A tzinfo whose offset is whatever it is given (a timedelta subclass, seconds, µs)."""
+
+    def __init__(self, offset: dt.timedelta | None) -> None:
+        self.offset = offset
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return self.offset
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+
+class _Delta(dt.timedelta):
+    pass
+
+
+class _Stamp(dt.datetime):
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "its own " + super().isoformat(sep, timespec)
+
+
+_ZONES = ["Asia/Karachi", "Europe/London", "America/St_Johns", "Australia/Lord_Howe",
+          "Pacific/Chatham", "Asia/Kathmandu", "UTC"]  # fmt: skip
+_OFFSETS = st.one_of(
+    st.builds(
+        dt.timedelta,
+        hours=st.integers(-23, 23),
+        minutes=st.integers(-59, 59),
+        seconds=st.integers(-59, 59),
+        microseconds=st.integers(-999_999, 999_999),
+    ),
+    st.just(dt.timedelta(microseconds=-1)),
+    st.just(dt.timedelta(0)),
+)
+
+
+@st.composite
+def _any_time(draw: st.DrawFn) -> dt.datetime:
+    naive = draw(st.datetimes(dt.datetime(1, 1, 1, 12), dt.datetime(9999, 12, 30)))
+    kind = draw(st.sampled_from(["zone", "fixed", "custom", "subclass", "delta-subclass"]))
+    if kind == "zone":
+        zone = zoneinfo.ZoneInfo(draw(st.sampled_from(_ZONES)))
+        return naive.replace(tzinfo=zone, fold=draw(st.integers(0, 1)))
+    offset = draw(_OFFSETS)
+    if kind == "fixed":
+        return naive.replace(tzinfo=dt.timezone(offset))
+    if kind == "custom":
+        return naive.replace(tzinfo=_Zone(offset))
+    if kind == "delta-subclass":
+        return naive.replace(tzinfo=_Zone(_Delta(seconds=offset.total_seconds())))
+    return _Stamp.fromisoformat(naive.replace(tzinfo=dt.timezone(offset)).isoformat())
+
+
+@dataclasses.dataclass
+class _Loose:
+    """Stands in for a record: any target text (the record type only allows hex)."""
+
+    target: object
+    time: object
+
+
+@FAST
+@given(st.lists(st.tuples(_any_time(), st.one_of(_TRICKY, st.text(_CHARS))), max_size=6))
+def test_c_times_and_escapes_match_python(items: list[tuple[dt.datetime, str]]) -> None:
+    if not _native.available():
+        require("MOHTASIB_REQUIRE_NATIVE", "the ledger's C extension is not built")
+    loose = [_Loose(target, when) for when, target in items]
+    heads = [f'{{"n":{i},"target":' for i in range(len(loose))]
+    times, documents = _native.documents(heads, loose, ',"t":', "}")
+    assert times == [when.isoformat() for when, _ in items]
+    escape = json.encoder.encode_basestring
+    assert documents == [
+        f'{head}{escape(target)},"t":{escape(when.isoformat())}}}'.encode()
+        for head, (when, target) in zip(heads, items, strict=True)
+    ]
+
+
+def test_c_serialiser_refuses_what_python_refuses() -> None:
+    if not _native.available():
+        require("MOHTASIB_REQUIRE_NATIVE", "the ledger's C extension is not built")
+    when = dt.datetime(2025, 1, 5, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="got 1 prefixes for 2 records"):
+        _native.documents(["{"], [_Loose("a", when)] * 2, "", "")
+    with pytest.raises(TypeError, match="target of record 1 is int; want str"):
+        _native.documents(["{", "{"], [_Loose("a", when), _Loose(7, when)], "", "")
+    with pytest.raises(UnicodeEncodeError):
+        _native.documents(["{"], [_Loose("\ud800", when)], "", "")
+    with pytest.raises(UnicodeEncodeError):
+        "\ud800".encode()
+    with pytest.raises(AttributeError):
+        _native.documents(["{"], [object()], "", "")
+    with pytest.raises(AttributeError, match="isoformat"):
+        _native.documents(["{"], [_Loose("a", 5)], "", "")
+    bad = dt.datetime(2025, 1, 5, tzinfo=_Zone(dt.timedelta(hours=24)))  # out of range
+    with pytest.raises(ValueError) as python:
+        bad.isoformat()
+    with pytest.raises(ValueError) as c:
+        _native.documents(["{"], [_Loose("a", bad)], "", "")
+    assert str(c.value) == str(python.value)
