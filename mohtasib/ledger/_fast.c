@@ -32,6 +32,9 @@
 #include <sodium.h>
 #include <string.h>
 
+/* What mohtasib/ledger/_native.py expects (its API_VERSION): a build of an older source
+ * (the editable install's .so after a pull, before `make`) is refused there, not half used. */
+#define API_VERSION 2
 #define SALT_SIZE 32
 #define NONCE_SIZE 24
 #define FRESH_SIZE (SALT_SIZE + NONCE_SIZE)
@@ -181,8 +184,7 @@ seal_slice(PyObject *module, PyObject *args)
 
     /* Tuples hold a reference to every document and line while the GIL is released. */
     documents = PySequence_Tuple(documents_in);
-    tails = PySequence_Tuple(tails_in);
-    if (documents == NULL || tails == NULL) {
+    if (documents == NULL || (tails = PySequence_Tuple(tails_in)) == NULL) {
         goto done;
     }
     count = PyTuple_GET_SIZE(documents);
@@ -347,11 +349,13 @@ digits(char *out, long value, int width)
     return out + width;
 }
 
-/* datetime.isoformat() of `when`: written here for an exact datetime whose tzinfo's
- * utcoffset() is an exact timedelta within a day (CPython's format, Modules/_datetimemodule.c:
- * "%04d-%02d-%02dT%02d:%02d:%02d", ".%06d" when there are microseconds, then the offset as
- * "+HH:MM", with ":SS" and ".ffffff" when it has them); anything else (a subclass, another
- * offset type, no tzinfo) is asked for its own isoformat(). */
+/* datetime.isoformat() of `when`: written here for an exact datetime with a tzinfo
+ * (CPython's format, Modules/_datetimemodule.c: "%04d-%02d-%02dT%02d:%02d:%02d", ".%06d"
+ * when there are microseconds, then the utcoffset as "+HH:MM", with ":SS" and ".ffffff"
+ * when it has them, nothing when it is None). A subclass, a naive datetime, and a tzinfo
+ * whose utcoffset() is neither None nor a timedelta strictly within a day are asked for
+ * their own isoformat() (which raises as CPython does; utcoffset() is then called twice,
+ * as only such a tzinfo can tell). */
 static PyObject *
 isoformat(PyObject *when)
 {
@@ -366,14 +370,19 @@ isoformat(PyObject *when)
     if (offset == NULL) {
         return NULL;
     }
-    const long long day = 86400LL * 1000000LL;
+    int has_offset = offset != Py_None, usable = 1;
     long long total = 0;
-    int usable = PyDelta_CheckExact(offset);
-    if (usable) {
-        total = (long long)PyDateTime_DELTA_GET_DAYS(offset) * day
-                + (long long)PyDateTime_DELTA_GET_SECONDS(offset) * 1000000LL
-                + PyDateTime_DELTA_GET_MICROSECONDS(offset);
-        usable = total > -day && total < day;
+    if (has_offset) {
+        /* days is -1 or 0 for an offset within a day (checked before multiplying: a
+         * timedelta's days go to 999999999, which would overflow) */
+        int days = PyDelta_Check(offset) ? PyDateTime_DELTA_GET_DAYS(offset) : 2;
+        usable = days == 0 || days == -1;
+        if (usable) {
+            total = (long long)days * 86400LL * 1000000LL
+                    + (long long)PyDateTime_DELTA_GET_SECONDS(offset) * 1000000LL
+                    + PyDateTime_DELTA_GET_MICROSECONDS(offset);
+            usable = total > -86400LL * 1000000LL;
+        }
     }
     Py_DECREF(offset);
     if (!usable) {
@@ -394,6 +403,9 @@ isoformat(PyObject *when)
     if (PyDateTime_DATE_GET_MICROSECOND(when)) {
         *at++ = '.';
         at = digits(at, PyDateTime_DATE_GET_MICROSECOND(when), 6);
+    }
+    if (!has_offset) {
+        return PyUnicode_FromStringAndSize(text, at - text);
     }
     *at++ = total < 0 ? '-' : '+';
     if (total < 0) {
@@ -622,7 +634,8 @@ PyInit__fast(void)
     }
     PyObject *module = PyModule_Create(&module_def);
     if (module != NULL
-        && (PyModule_AddStringConstant(module, "SODIUM_VERSION", sodium_version_string()) < 0
+        && (PyModule_AddIntConstant(module, "API_VERSION", API_VERSION) < 0
+            || PyModule_AddStringConstant(module, "SODIUM_VERSION", sodium_version_string()) < 0
             || PyModule_AddStringConstant(module, "OPENSSL_VERSION",
                                           OpenSSL_version(OPENSSL_VERSION)) < 0)) {
         Py_DECREF(module);

@@ -13,10 +13,11 @@ A batch larger than :attr:`Ledger.pipeline_rows` on a store with ``append_rows``
 (SQLite) is instead prepared by the leader in slices while the store inserts the
 slices before it from a writer thread (:meth:`SqliteLedgerStore.append_rows
 <mohtasib.ledger._sqlite.SqliteLedgerStore.append_rows>`), and, where the process may
-use two CPUs, each slice is sealed and hashed by the sealing helper process
-(:mod:`~mohtasib.ledger._sealhelper`) while the leader serialises the next: a software
-pipeline over two cores whose output is the same entries, committed in the same single
-transaction.
+use two CPUs, each slice is sealed and hashed on a second core while the leader
+serialises the next: by the C extension on a thread of this process where it is built
+(:mod:`~mohtasib.ledger._native`), else by the sealing helper process
+(:mod:`~mohtasib.ledger._sealhelper`). A software pipeline over two cores whose output
+is the same entries, committed in the same single transaction.
 """
 
 from __future__ import annotations
@@ -198,10 +199,12 @@ class Ledger:
         Key of :meth:`pseudonymise` (HMAC-SHA256), at least 16 bytes.
     sealing_process
         Whether the slices of a batch larger than :attr:`pipeline_rows` may be sealed
-        in a helper process on a second core (:mod:`~mohtasib.ledger._sealhelper`):
-        None (the default) or True uses it where the process allows one (two or more
-        usable CPUs, a Python interpreter to run, ``MOHTASIB_SEALING_PROCESS`` not
-        ``0``); False never starts one. The stored entries are the same either way.
+        on a second core: on a thread running the C extension where it is built
+        (:mod:`~mohtasib.ledger._native`), else in a helper process
+        (:mod:`~mohtasib.ledger._sealhelper`). None (the default) or True does so where
+        the process may use two or more CPUs (for the helper also: a Python interpreter
+        to run, ``MOHTASIB_SEALING_PROCESS`` not ``0``); False seals them in the
+        appending thread. The stored entries are the same either way.
     """
 
     def __init__(
@@ -280,9 +283,9 @@ class Ledger:
         A batch of more than :attr:`pipeline_rows` records on a store with
         ``append_rows`` is prepared by the committing caller in slices (two small ones,
         :data:`FIRST_SLICES`, then slices of that size), each slice inserted by the
-        store's writer thread while the next is prepared, and sealed by the sealing
-        helper process where there is one (module docstring); any other batch is
-        prepared here before it queues.
+        store's writer thread while the next is prepared, and sealed on a second core
+        where the process may use one (module docstring); any other batch is prepared
+        here before it queues.
         """
         batch = list(records)
         if not batch:
@@ -358,15 +361,16 @@ class Ledger:
     def _sealed_slices(
         self, records: Sequence[AccessRecord], sealer: BodySealer
     ) -> Generator[tuple[list[PreparedEntry], list[Decision]], None, None]:
-        """:meth:`_prepare` of each slice of ``records``, sealed by the helper when it can.
+        """:meth:`_prepare` of each slice of ``records``, sealed on a second core when it can.
 
-        With the sealing helper process (:mod:`~mohtasib.ledger._sealhelper`), slice
-        ``k + 1`` is serialised and sent before slice ``k`` is collected, so the helper
-        seals one slice while this thread prepares the next and the store inserts the
-        one before. Should the helper fail, the slices it holds are sealed here from the
-        same randomness: the entries are the same either way. Closed early (the store or
-        a later slice failed), the answers still in flight are read and dropped, so the
-        helper is left ready for the next batch.
+        With a sealing thread (:class:`~mohtasib.ledger._native.SealThread`, where the C
+        extension is built) or else the sealing helper process
+        (:mod:`~mohtasib.ledger._sealhelper`), slice ``k + 1`` is serialised and sent
+        before slice ``k`` is collected, so one slice is sealed while this thread prepares
+        the next and the store inserts the one before. Should either fail, the slices it
+        holds are sealed here from the same randomness: the entries are the same either
+        way. Closed early (the store or a later slice failed), the answers still in
+        flight are read and dropped, so the helper is left ready for the next batch.
         """
         parts = _cut_slices(records, self.pipeline_rows)
         borrowed: contextlib.AbstractContextManager[

@@ -23,17 +23,25 @@ start one. Either way the stored entries are the same bytes.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import importlib
+import logging
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+
+# Imported now, not on first use: at interpreter shutdown the lazy import fails (it
+# registers an atexit hook), and a batch appended then must still go through.
+from concurrent.futures import thread as _futures_thread
 from types import ModuleType
 
 from mohtasib.ledger import _sealhelper
 from mohtasib.ledger._sealhelper import HelperFailed
 
+_log = logging.getLogger("mohtasib.ledger")
+
 __all__ = [
+    "API_VERSION",
     "ENV",
     "SealThread",
     "available",
@@ -48,11 +56,24 @@ __all__ = [
 ENV = "MOHTASIB_NATIVE"
 
 
+#: The ``API_VERSION`` of ``_fast.c`` this module calls: a build of older source (an
+#: editable install's library after a pull, before ``make``) is not used.
+API_VERSION = 2
+
+
 def _load() -> ModuleType | None:
     try:
-        return importlib.import_module("mohtasib.ledger._fast")
+        module = importlib.import_module("mohtasib.ledger._fast")
     except ImportError:  # not built here (no compiler, libsodium or OpenSSL headers)
         return None
+    if getattr(module, "API_VERSION", None) != API_VERSION:
+        _log.warning(
+            "the ledger's C extension at %s was built from other source (API %s, want %s); "
+            "not using it: rebuild it with `make dev` or `pip install -e .`",
+            module.__file__, getattr(module, "API_VERSION", None), API_VERSION,
+        )  # fmt: skip
+        return None
+    return module
 
 
 _NATIVE = _load()
@@ -126,9 +147,9 @@ class SealThread:
     slice itself and meets the same error) and marks the thread failed.
     """
 
-    def __init__(self, pool: concurrent.futures.ThreadPoolExecutor) -> None:
+    def __init__(self, pool: _futures_thread.ThreadPoolExecutor) -> None:
         self._pool = pool
-        self._jobs: dict[int, concurrent.futures.Future[tuple[list[bytes], ...]]] = {}
+        self._jobs: dict[int, Future[tuple[list[bytes], ...]]] = {}
         self._sent = 0
         self.failed = False
 
@@ -142,11 +163,19 @@ class SealThread:
         tails: Sequence[bytes],
         index: Sequence[int],
     ) -> int:
-        """Queue one slice; return its number (for :meth:`collect`)."""
+        """Queue one slice; return its number (for :meth:`collect`).
+
+        HelperFailed when no thread can take it (the interpreter is shutting down, or
+        the OS has no thread left to start): the ledger seals it itself.
+        """
         sequence = self._sent
-        self._jobs[sequence] = self._pool.submit(
-            seal_slice, key, prefix, head, fresh, documents, tails, index
-        )
+        try:
+            self._jobs[sequence] = self._pool.submit(
+                seal_slice, key, prefix, head, fresh, documents, tails, index
+            )
+        except RuntimeError as exc:
+            self.failed = True
+            raise HelperFailed(f"cannot start the sealing thread: {exc}") from exc
         self._sent += 1
         return sequence
 
@@ -179,7 +208,7 @@ def borrow() -> Iterator[SealThread | None]:
     if not available() or _sealhelper.usable_cpus() < 2:
         yield None
         return
-    pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="mohtasib-seal")
+    pool = _futures_thread.ThreadPoolExecutor(1, thread_name_prefix="mohtasib-seal")
     try:
         yield SealThread(pool)
     finally:

@@ -9,6 +9,7 @@ then need O(log n) node reads, never a rehash of the tree.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,7 +69,8 @@ def _parents(nodes: list[bytes]) -> list[bytes]:
     the interpreter lock released), else in Python; the same hashes either way.
     """
     if _native.available():
-        return _native.hash_pairs(nodes)
+        with contextlib.suppress(TypeError):  # a node that is not bytes (a reader's bytearray)
+            return _native.hash_pairs(nodes)
     sha256 = hashlib.sha256
     pairs = iter(nodes)
     return [

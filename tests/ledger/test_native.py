@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -174,12 +176,11 @@ def test_log_sealed_in_c_is_byte_identical_to_the_python_log(
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    if _sealhelper.usable_cpus() < 2:
-        pytest.skip("the sealing thread is used only with two or more CPUs")
     with monkeypatch.context() as patch:
         patch.setenv(_native.ENV, "0")
         _fixed_randomness(patch)
         python = _build(tmp_path / "python.db", oversight_key, make_record, sealing_process=False)
+    monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 2)  # a thread even on one CPU
     threads = _count_thread_slices(monkeypatch)
     _fixed_randomness(monkeypatch)
     native = _build(tmp_path / "c.db", oversight_key, make_record, sealing_process=None)
@@ -202,8 +203,10 @@ def test_without_a_second_cpu_the_c_loop_seals_in_the_committing_thread(
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    _fixed_randomness(monkeypatch)
-    expected = _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
+    with monkeypatch.context() as patch:
+        patch.setenv(_native.ENV, "0")
+        _fixed_randomness(patch)
+        expected = _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
     monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 1)
     threads = _count_thread_slices(monkeypatch)
     _fixed_randomness(monkeypatch)
@@ -218,10 +221,11 @@ def test_a_failed_slice_in_the_sealing_thread_is_sealed_again_here(
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    if _sealhelper.usable_cpus() < 2:
-        pytest.skip("the sealing thread is used only with two or more CPUs")
-    _fixed_randomness(monkeypatch)
-    _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
+    with monkeypatch.context() as patch:
+        patch.setenv(_native.ENV, "0")
+        _fixed_randomness(patch)
+        _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
+    monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 2)
     original = _native.seal_slice
     calls = []
 
@@ -253,9 +257,12 @@ def test_an_abandoned_batch_leaves_no_sealing_thread(
     )
     ledger.pipeline_rows = 40
     ledger.append_many(_records(make_record, 10, "a"))
+    monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 2)
+    threads = _count_thread_slices(monkeypatch)
     with monkeypatch.context() as patch, pytest.raises(StoreConflict):
         patch.setattr(ledger.store, "size", lambda: 9)  # stale: refused after slice one
         ledger.append_many(_records(make_record, 200, "b"))
+    assert any(name.startswith("mohtasib-seal") for name in threads)  # one was sealing
     assert not [t for t in threading.enumerate() if t.name.startswith("mohtasib-seal")]
     receipts = ledger.append_many(_records(make_record, 200, "c"))
     assert [r.index for r in receipts] == list(range(10, 210))
@@ -323,3 +330,45 @@ def test_nodes_for_append_agree_with_and_without_c(size: int, count: int) -> Non
     finally:
         del os.environ[_native.ENV]
     assert with_c == without
+
+
+def test_a_sealing_thread_that_cannot_start_costs_only_speed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    oversight_key: PrivateKey,
+    make_record: MakeRecord,
+) -> None:
+    """At interpreter shutdown (or out of threads) every slice is sealed in the caller."""
+    _fixed_randomness(monkeypatch)
+    _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
+    monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 2)
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(_native._futures_thread.ThreadPoolExecutor, "submit", refuse)
+    threads = _count_thread_slices(monkeypatch)
+    _fixed_randomness(monkeypatch)
+    _build(tmp_path / "b.db", oversight_key, make_record, sealing_process=None)
+    assert threads and set(threads) == {threading.current_thread().name}
+    assert _dump(tmp_path / "b.db") == _dump(tmp_path / "a.db")
+
+
+def test_a_build_of_other_source_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    stale = types.SimpleNamespace(API_VERSION=_native.API_VERSION - 1, __file__="/x/_fast.so")
+    monkeypatch.setattr(_native.importlib, "import_module", lambda name: stale)
+    with caplog.at_level(logging.WARNING, logger="mohtasib.ledger"):
+        assert _native._load() is None
+    assert "built from other source" in caplog.text and "make dev" in caplog.text
+    monkeypatch.undo()
+    assert _native._load() is not None
+
+
+def test_nodes_that_are_not_bytes_are_hashed_in_python() -> None:
+    """A store's reader may hand back bytearray nodes; the tree is the same."""
+    leaves = [hashlib.sha256(b"%d" % i).digest() for i in range(11)]
+    assert nodes_for_append(0, [bytearray(leaf) for leaf in leaves], MemoryNodes()) == (
+        nodes_for_append(0, leaves, MemoryNodes())
+    )

@@ -165,9 +165,9 @@ _NATIVE_MODES = ["c", "python"]
 
 
 def _mode(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    monkeypatch.setenv(_native.ENV, "1" if mode == "c" else "0")
     if mode == "c" and not _native.available():
         require("MOHTASIB_REQUIRE_NATIVE", "the ledger's C extension is not built")
-    monkeypatch.setenv(_native.ENV, "1" if mode == "c" else "0")
 
 
 @pytest.mark.parametrize("mode", _NATIVE_MODES)
@@ -250,7 +250,7 @@ class _Loose:
 @FAST
 @given(st.lists(st.tuples(_any_time(), st.one_of(_TRICKY, st.text(_CHARS))), max_size=6))
 def test_c_times_and_escapes_match_python(items: list[tuple[dt.datetime, str]]) -> None:
-    if not _native.available():
+    if _native._NATIVE is None:
         require("MOHTASIB_REQUIRE_NATIVE", "the ledger's C extension is not built")
     loose = [_Loose(target, when) for when, target in items]
     heads = [f'{{"n":{i},"target":' for i in range(len(loose))]
@@ -264,7 +264,7 @@ def test_c_times_and_escapes_match_python(items: list[tuple[dt.datetime, str]]) 
 
 
 def test_c_serialiser_refuses_what_python_refuses() -> None:
-    if not _native.available():
+    if _native._NATIVE is None:
         require("MOHTASIB_REQUIRE_NATIVE", "the ledger's C extension is not built")
     when = dt.datetime(2025, 1, 5, tzinfo=dt.UTC)
     with pytest.raises(ValueError, match="got 1 prefixes for 2 records"):
@@ -279,9 +279,18 @@ def test_c_serialiser_refuses_what_python_refuses() -> None:
         _native.documents(["{"], [object()], "", "")
     with pytest.raises(AttributeError, match="isoformat"):
         _native.documents(["{"], [_Loose("a", 5)], "", "")
-    bad = dt.datetime(2025, 1, 5, tzinfo=_Zone(dt.timedelta(hours=24)))  # out of range
-    with pytest.raises(ValueError) as python:
-        bad.isoformat()
-    with pytest.raises(ValueError) as c:
-        _native.documents(["{"], [_Loose("a", bad)], "", "")
-    assert str(c.value) == str(python.value)
+    for offset in (dt.timedelta(hours=24), dt.timedelta(days=-1), dt.timedelta(days=213503982)):
+        bad = dt.datetime(2025, 1, 5, tzinfo=_Zone(offset))  # out of range
+        with pytest.raises(ValueError) as python:
+            bad.isoformat()
+        with pytest.raises(ValueError) as c:
+            _native.documents(["{"], [_Loose("a", bad)], "", "")
+        assert str(c.value) == str(python.value)
+    for odd in (_Zone(None), _Zone(_Delta(hours=-3, microseconds=5))):  # no offset; a subclass
+        when = dt.datetime(999, 1, 5, 7, tzinfo=odd)
+        assert _native.documents(["{"], [_Loose("a", when)], "", "")[0] == [when.isoformat()]
+    with pytest.raises(TypeError) as python_type:
+        dt.datetime(2025, 1, 5, tzinfo=_Zone(5)).isoformat()  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as c_type:
+        _native.documents(["{"], [_Loose("a", dt.datetime(2025, 1, 5, tzinfo=_Zone(5)))], "", "")  # type: ignore[arg-type]
+    assert str(c_type.value) == str(python_type.value)
