@@ -119,8 +119,9 @@ def appends_per_second(
     the store's writer thread while the next slice is prepared, and sealed on a second
     core unless ``sealing_process`` is False: by the C loop on a thread of this process
     where the extension is built (``native``), else by the sealing helper process (started
-    before the timing, as it is in a long-running process). ``native=False`` seals in
-    Python as if the extension were not built (``MOHTASIB_NATIVE=0``). "Per CPU
+    before the timing, as it is in a long-running process). ``native=False`` runs as if
+    the extension were not built (``MOHTASIB_NATIVE=0``: JSON, sealing and tree hashing
+    in Python). "Per CPU
     second" counts the CPU time of this process and of the helper together. Garbage is
     collected before the clock starts (the records just built would otherwise trigger a
     full collection inside the timing); the collector stays on while the appends run.
@@ -307,9 +308,9 @@ def append_figures(args: argparse.Namespace, base: Path) -> None:
     print(f"sealing helper process: {'ready' if ready else 'not used'} "
           f"({_sealhelper.usable_cpus()} usable CPUs)")  # fmt: skip
     versions = _native.versions()
-    print("C sealing loop (mohtasib.ledger._fast): "
+    print("C extension (mohtasib.ledger._fast): "
           + (f"built (libsodium {versions['libsodium']}, {versions['openssl']})" if versions
-             else "not built; every line below seals in Python"))  # fmt: skip
+             else "not built; every line below runs in Python"))  # fmt: skip
     print(f"durable SQLite commits/s (1 row, synchronous=FULL): "
           f"{durable_commits_per_second(base / 'c.db', 300):,.0f}")  # fmt: skip
     print(f"raw SQLite executemany rows/s (1,000-row batches): "
@@ -331,7 +332,7 @@ def append_figures(args: argparse.Namespace, base: Path) -> None:
           f"(per CPU second {cpu:,.0f}; {args.appends:,} records)")  # fmt: skip
     if versions:
         wall, cpu = appends_per_second(str(base / "py.db"), 1000, args.appends, native=False)
-        print(f"SQLite appends/s, batch 1000, 1 writer, Python sealing loop (helper process): "
+        print(f"SQLite appends/s, batch 1000, 1 writer, without the C extension (helper process): "
               f"{wall:,.0f} (per CPU second {cpu:,.0f}; {args.appends:,} records)")  # fmt: skip
     if args.repeat > 1:
         paired_goal_runs(args, base)
@@ -358,16 +359,16 @@ def append_figures(args: argparse.Namespace, base: Path) -> None:
 
 def paired_goal_runs(args: argparse.Namespace, base: Path) -> None:
     """The goal's line (SQLite, batch 1,000, one writer) ``--repeat`` times, alternating with
-    the Python sealing loop in the helper process (or, where the C loop is not built, with
-    sealing in the committing thread): median and range of each, and pairs won.
+    the same line without the C extension (Python, sealing in the helper process; where the
+    extension is not built: with and without the helper): median and range, pairs won.
 
     On a shared VM one run swings by a third; the median of alternating runs is the
     figure to compare with the goal, and the pairs show which variant is ahead.
     """
     variants: list[tuple[str, dict[str, bool | None]]]
     if _native.versions():
-        variants = [("the C sealing loop (the default)", {"native": True}),
-                    ("the Python loop in the helper process", {"native": False})]  # fmt: skip
+        variants = [("with the C extension (the default)", {"native": True}),
+                    ("without it (Python, helper process)", {"native": False})]  # fmt: skip
     else:
         variants = [("with the sealing helper", {"sealing_process": None}),
                     ("without it", {"sealing_process": False})]  # fmt: skip
