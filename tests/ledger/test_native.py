@@ -157,6 +157,16 @@ def _build(
     return receipts
 
 
+def _python_log(
+    path: Path, monkeypatch: pytest.MonkeyPatch, key: PrivateKey, make_record: MakeRecord
+) -> list[list[Receipt]]:
+    """The reference log: built without the extension, sealed in the appending thread."""
+    with monkeypatch.context() as patch:
+        patch.setenv(_native.ENV, "0")
+        _fixed_randomness(patch)
+        return _build(path, key, make_record, sealing_process=False)
+
+
 def _count_thread_slices(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the thread each slice handed to a SealThread is sealed on."""
     threads: list[str] = []
@@ -176,10 +186,7 @@ def test_log_sealed_in_c_is_byte_identical_to_the_python_log(
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    with monkeypatch.context() as patch:
-        patch.setenv(_native.ENV, "0")
-        _fixed_randomness(patch)
-        python = _build(tmp_path / "python.db", oversight_key, make_record, sealing_process=False)
+    python = _python_log(tmp_path / "python.db", monkeypatch, oversight_key, make_record)
     monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 2)  # a thread even on one CPU
     threads = _count_thread_slices(monkeypatch)
     _fixed_randomness(monkeypatch)
@@ -203,10 +210,7 @@ def test_without_a_second_cpu_the_c_loop_seals_in_the_committing_thread(
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    with monkeypatch.context() as patch:
-        patch.setenv(_native.ENV, "0")
-        _fixed_randomness(patch)
-        expected = _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
+    expected = _python_log(tmp_path / "a.db", monkeypatch, oversight_key, make_record)
     monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 1)
     threads = _count_thread_slices(monkeypatch)
     _fixed_randomness(monkeypatch)
@@ -221,10 +225,7 @@ def test_a_failed_slice_in_the_sealing_thread_is_sealed_again_here(
     oversight_key: PrivateKey,
     make_record: MakeRecord,
 ) -> None:
-    with monkeypatch.context() as patch:
-        patch.setenv(_native.ENV, "0")
-        _fixed_randomness(patch)
-        _build(tmp_path / "a.db", oversight_key, make_record, sealing_process=False)
+    _python_log(tmp_path / "a.db", monkeypatch, oversight_key, make_record)
     monkeypatch.setattr(_sealhelper, "usable_cpus", lambda: 2)
     original = _native.seal_slice
     calls = []
